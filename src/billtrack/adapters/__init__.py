@@ -1,0 +1,1 @@
+"""Implementations of the ports, one family per technology. Families never import one another."""

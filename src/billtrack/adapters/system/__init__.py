@@ -1,0 +1,1 @@
+"""Adapters over the running system itself: the real clock."""

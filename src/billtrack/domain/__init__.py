@@ -1,0 +1,1 @@
+"""The pure core: the model (entities, values, rules) and the use cases that drive it."""

@@ -1,0 +1,44 @@
+"""An employee: who is paid, how much a month, and where they belong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+from billtrack.domain.model.lifecycle import Entity
+from billtrack.domain.model.values import Email, Money, Name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Employee(Entity):
+    email: Email
+    firstname: Name
+    lastname: Name
+    salary: Money
+    department_id: UUID
+    project_id: UUID
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.firstname} {self.lastname}"
+
+    def changed(
+        self,
+        *,
+        email: Email,
+        firstname: Name,
+        lastname: Name,
+        salary: Money,
+        department_id: UUID,
+        project_id: UUID,
+    ) -> Employee:
+        # A salary change never touches existing invoices: they keep their own totals snapshot.
+        return replace(
+            self,
+            email=email,
+            firstname=firstname,
+            lastname=lastname,
+            salary=salary,
+            department_id=department_id,
+            project_id=project_id,
+        )

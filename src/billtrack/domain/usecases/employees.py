@@ -1,0 +1,115 @@
+"""Employees: create, read, list, change and soft-delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from billtrack.domain.model.employee import Employee
+from billtrack.domain.model.errors import DuplicateEmail
+from billtrack.domain.model.values import Email, FieldErrors, Money, Name, parse_field
+from billtrack.domain.usecases.lookups import referenced, require_active
+from billtrack.domain.usecases.views import EmployeeView, employee_view, employee_views
+from billtrack.ports.clock import Clock
+from billtrack.ports.queries import EmployeeQuery, Page
+from billtrack.ports.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeDetails:
+    """What a client sends to create or change an employee."""
+
+    email: str
+    firstname: str
+    lastname: str
+    salary: Decimal
+    department_id: UUID
+    project_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    email: Email
+    firstname: Name
+    lastname: Name
+    salary: Money
+    department_id: UUID
+    project_id: UUID
+
+
+def _check(uow: UnitOfWork, details: EmployeeDetails, employee_id: UUID | None) -> _Checked:
+    """Every field rule at once (400), then uniqueness (409)."""
+    errors = FieldErrors()
+    email = parse_field(errors, "email", Email, details.email)
+    firstname = parse_field(errors, "firstname", Name, details.firstname)
+    lastname = parse_field(errors, "lastname", Name, details.lastname)
+    salary = parse_field(errors, "salary", Money, details.salary)
+    referenced(uow.departments.get(details.department_id), errors, "department_id", "department")
+    referenced(uow.projects.get(details.project_id), errors, "project_id", "project")
+    errors.raise_if_any()
+    assert email and firstname and lastname and salary  # noqa: PT018 - narrowed by raise_if_any
+    holder = uow.employees.active_with_email(email.key)
+    if holder is not None and holder.id != employee_id:
+        raise DuplicateEmail(email.value)
+    return _Checked(email, firstname, lastname, salary, details.department_id, details.project_id)
+
+
+def create_employee(uow: UnitOfWork, clock: Clock, details: EmployeeDetails) -> EmployeeView:
+    with uow:
+        checked = _check(uow, details, None)
+        employee = Employee(
+            id=uuid4(),
+            created_at=clock.now(),
+            email=checked.email,
+            firstname=checked.firstname,
+            lastname=checked.lastname,
+            salary=checked.salary,
+            department_id=checked.department_id,
+            project_id=checked.project_id,
+        )
+        uow.employees.add(employee)
+        view = employee_view(uow, employee)
+        uow.commit()
+    return view
+
+
+def get_employee(uow: UnitOfWork, employee_id: UUID) -> EmployeeView:
+    with uow:
+        employee = require_active(uow.employees.get(employee_id), "employee", employee_id)
+        return employee_view(uow, employee)
+
+
+def list_employees(uow: UnitOfWork, query: EmployeeQuery) -> Page[EmployeeView]:
+    with uow:
+        page = uow.employees.list(query)
+        views = employee_views(uow, page.items)
+        return Page(
+            tuple(views[e.id] for e in page.items), page.number, page.size, page.total_count
+        )
+
+
+def change_employee(uow: UnitOfWork, employee_id: UUID, details: EmployeeDetails) -> EmployeeView:
+    with uow:
+        employee = require_active(uow.employees.get(employee_id), "employee", employee_id)
+        checked = _check(uow, details, employee_id)
+        employee = employee.changed(
+            email=checked.email,
+            firstname=checked.firstname,
+            lastname=checked.lastname,
+            salary=checked.salary,
+            department_id=checked.department_id,
+            project_id=checked.project_id,
+        )
+        uow.employees.update(employee)
+        view = employee_view(uow, employee)
+        uow.commit()
+    return view
+
+
+def delete_employee(uow: UnitOfWork, clock: Clock, employee_id: UUID) -> None:
+    """A soft delete: the employee's workdays and invoices stay readable."""
+    with uow:
+        employee = require_active(uow.employees.get(employee_id), "employee", employee_id)
+        uow.employees.update(employee.deleted(clock.now()))
+        uow.commit()

@@ -1,0 +1,178 @@
+"""The invoice pipeline after the invoice is committed: publish, render and store, mail.
+
+Every step is safe to repeat: a job may be delivered twice or out of order, and a worker may die
+between any two lines. What is owed stays in the outbox until it is done, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import timedelta
+
+from billtrack.domain.model.invoice import Invoice
+from billtrack.domain.usecases.views import employee_views_by_id
+from billtrack.ports.clock import Clock
+from billtrack.ports.errors import DependencyUnavailable
+from billtrack.ports.jobs import MailJob, RenderJob
+from billtrack.ports.mail import Attachment, Mailer, MailMessage
+from billtrack.ports.queues import InvoiceQueue, MailQueue
+from billtrack.ports.rendering import InvoiceDocument, PdfRenderer
+from billtrack.ports.storage import ObjectStorage
+from billtrack.ports.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+PDF_CONTENT_TYPE = "application/pdf"
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def dispatch_render(uow: UnitOfWork, queue: InvoiceQueue, clock: Clock, job: RenderJob) -> bool:
+    """Publish a render the outbox owes. A queue that is down loses nothing: the job stays owed
+    and `republish_owed` sends it later. Answers whether it was published."""
+    try:
+        queue.publish(job)
+    except DependencyUnavailable:
+        log.warning("invoice queue unavailable; %s stays in the outbox", job)
+        return False
+    with uow:
+        uow.outbox.mark_published(job.invoice_id, job.revision, clock.now())
+        uow.commit()
+    return True
+
+
+def republish_owed(
+    uow: UnitOfWork,
+    queue: InvoiceQueue,
+    clock: Clock,
+    *,
+    older_than: timedelta = timedelta(minutes=5),
+    limit: int = 100,
+) -> int:
+    """The sweeper: publish again what was never published or has waited longer than `older_than`.
+    Answers how many jobs were published."""
+    with uow:
+        owed = list(uow.outbox.due(clock.now() - older_than, limit))
+    return sum(dispatch_render(uow, queue, clock, job) for job in owed)
+
+
+class RenderOutcome(enum.Enum):
+    RENDERED = "rendered"
+    ALREADY_DONE = "already_done"
+    STALE = "stale"
+
+
+def render_invoice(
+    job: RenderJob,
+    *,
+    uow: UnitOfWork,
+    renderer: PdfRenderer,
+    storage: ObjectStorage,
+    clock: Clock,
+    mail_queue: MailQueue,
+) -> RenderOutcome:
+    """The worker's step: render the PDF of one invoice revision, store it, mark the invoice
+    generated, and ask for the mail. A failure raises, so the queue delivers the job again."""
+    with uow:
+        invoice = uow.invoices.get(job.invoice_id)
+        if invoice is None or not invoice.is_renderable(job.revision):
+            uow.outbox.settle(job.invoice_id, job.revision)
+            uow.commit()
+            document = None
+        else:
+            document = invoice_document(uow, invoice)
+    if invoice is None or document is None:
+        if invoice is not None and invoice.needs_mail(job.revision):
+            # Rendered before, but the mail request may have died with the worker that did it.
+            mail_queue.publish(MailJob(invoice.id, job.revision))
+            return RenderOutcome.ALREADY_DONE
+        return RenderOutcome.STALE
+    pdf = renderer.render(document)
+    key = invoice.pdf_key_for(job.revision)
+    # The key is fixed by the revision, so a second delivery overwrites the same object.
+    storage.put(key, pdf, PDF_CONTENT_TYPE)
+    with uow:
+        current = uow.invoices.get(job.invoice_id)
+        if current is None:
+            return RenderOutcome.STALE
+        generated = current.generated(revision=job.revision, pdf_key=key, at=clock.now())
+        uow.outbox.settle(job.invoice_id, job.revision)
+        if generated is current:
+            uow.commit()
+            return RenderOutcome.STALE
+        uow.invoices.update(generated)
+        uow.commit()
+    mail_queue.publish(MailJob(generated.id, job.revision))
+    return RenderOutcome.RENDERED
+
+
+def record_render_failure(job: RenderJob, reason: str, *, uow: UnitOfWork) -> None:
+    """A render gave up (the queue moved it to its dead-letter queue): show `failed` and why."""
+    with uow:
+        invoice = uow.invoices.get(job.invoice_id)
+        if invoice is not None:
+            failed = invoice.failed(revision=job.revision, reason=reason)
+            if failed is not invoice:
+                uow.invoices.update(failed)
+        uow.outbox.settle(job.invoice_id, job.revision)
+        uow.commit()
+
+
+def mail_invoice(job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, mailer: Mailer) -> bool:
+    """Mail the stored PDF to the employee, once per revision. Answers whether a mail went out.
+
+    The mail is recorded after it is sent: a worker dying between the two sends it again on the
+    next delivery (mail has no transaction), but a delivered job never sends a second one.
+    """
+    with uow:
+        invoice = uow.invoices.get(job.invoice_id)
+        if invoice is None or not invoice.needs_mail(job.revision) or invoice.pdf_key is None:
+            return False
+        document = invoice_document(uow, invoice)
+        email = employee_views_by_id(uow, [invoice.employee_id])[invoice.employee_id]
+    pdf = storage.get(invoice.pdf_key)
+    mailer.send(
+        MailMessage(
+            to=email.employee.email.value,
+            subject=f"Invoice {document.number} for {document.period_label}",
+            body=(
+                f"Hello {email.employee.firstname},\n\n"
+                f"attached is invoice {document.number} for {document.period_label}: "
+                f"{document.total_hours} hours, amount {document.amount}.\n"
+            ),
+            attachments=(Attachment(f"invoice-{document.number}.pdf", PDF_CONTENT_TYPE, pdf),),
+        )
+    )
+    with uow:
+        current = uow.invoices.get(job.invoice_id)
+        if current is not None:
+            uow.invoices.update(current.mailed(job.revision))
+            uow.commit()
+    return True
+
+
+def invoice_document(uow: UnitOfWork, invoice: Invoice) -> InvoiceDocument:
+    """What the PDF shows. The month's workdays are those the totals were computed from: an
+    invoice closes its month, so they cannot have changed since."""
+    view = employee_views_by_id(uow, [invoice.employee_id])[invoice.employee_id]
+    workdays = sorted(
+        uow.workdays.active_in_month(invoice.employee_id, invoice.period), key=lambda w: w.day
+    )
+    totals = invoice.totals
+    return InvoiceDocument(
+        number=str(invoice.number),
+        issue_date=invoice.issued_on,
+        period_label=f"{MONTH_NAMES[invoice.period.month - 1]} {invoice.period.year}",
+        employee_name=view.employee.full_name,
+        employee_email=view.employee.email.value,
+        department=view.department.name.value,
+        project=view.project.name.value,
+        salary=totals.salary.amount,
+        weekdays=totals.weekdays,
+        total_hours=totals.total_hours,
+        hourly_rate=totals.hourly_rate,
+        amount=totals.amount.amount,
+        workdays=tuple((w.day, w.hours.value) for w in workdays),
+    )

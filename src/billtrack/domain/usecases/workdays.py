@@ -1,0 +1,101 @@
+"""Workdays: log, read, list, change and delete, never inside a closed month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from billtrack.domain.model.employee import Employee
+from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.values import FieldErrors, Hours, parse_field
+from billtrack.domain.model.workday import Workday
+from billtrack.domain.usecases.lookups import employee_month, referenced, require_active
+from billtrack.domain.usecases.views import WorkdayView, employee_view, employee_views_by_id
+from billtrack.ports.clock import Clock
+from billtrack.ports.queries import Page, WorkdayQuery
+from billtrack.ports.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class WorkdayDetails:
+    day: date
+    hours: Decimal
+    employee_id: UUID
+
+
+def _check(uow: UnitOfWork, clock: Clock, details: WorkdayDetails) -> tuple[Hours, Employee]:
+    errors = FieldErrors()
+    hours = parse_field(errors, "hours", Hours, details.hours)
+    today = clock.today()
+    if details.day > today:
+        errors.add("date", f"must not be after today ({today.isoformat()})")
+    employee = referenced(uow.employees.get(details.employee_id), errors, "employee_id", "employee")
+    errors.raise_if_any()
+    assert hours is not None and employee is not None  # noqa: PT018 - narrowed by raise_if_any
+    return hours, employee
+
+
+def log_workday(uow: UnitOfWork, clock: Clock, details: WorkdayDetails) -> WorkdayView:
+    with uow:
+        hours, employee = _check(uow, clock, details)
+        month = employee_month(uow, employee.id, YearMonth.of(details.day))
+        month.ensure_open()
+        month.ensure_day_free(details.day)
+        workday = Workday.log(
+            id=uuid4(),
+            employee_id=employee.id,
+            day=details.day,
+            hours=hours,
+            today=clock.today(),
+            now=clock.now(),
+        )
+        uow.workdays.add(workday)
+        view = WorkdayView(workday, employee_view(uow, employee))
+        uow.commit()
+    return view
+
+
+def get_workday(uow: UnitOfWork, workday_id: UUID) -> WorkdayView:
+    with uow:
+        workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
+        employee = uow.employees.get(workday.employee_id)
+        assert employee is not None, "a workday's employee is never removed"
+        return WorkdayView(workday, employee_view(uow, employee))
+
+
+def list_workdays(uow: UnitOfWork, query: WorkdayQuery) -> Page[WorkdayView]:
+    with uow:
+        page = uow.workdays.list(query)
+        employees = employee_views_by_id(uow, {w.employee_id for w in page.items})
+        items = tuple(WorkdayView(w, employees[w.employee_id]) for w in page.items)
+        return Page(items, page.number, page.size, page.total_count)
+
+
+def change_workday(
+    uow: UnitOfWork, clock: Clock, workday_id: UUID, details: WorkdayDetails
+) -> WorkdayView:
+    """Change a workday; neither the month it leaves nor the one it moves into may be closed."""
+    with uow:
+        workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
+        hours, employee = _check(uow, clock, details)
+        employee_month(uow, workday.employee_id, workday.period).ensure_open()
+        target = employee_month(uow, employee.id, YearMonth.of(details.day))
+        target.ensure_open()
+        target.ensure_day_free(details.day, ignoring_workday=workday.id)
+        workday = workday.changed(
+            employee_id=employee.id, day=details.day, hours=hours, today=clock.today()
+        )
+        uow.workdays.update(workday)
+        view = WorkdayView(workday, employee_view(uow, employee))
+        uow.commit()
+    return view
+
+
+def delete_workday(uow: UnitOfWork, clock: Clock, workday_id: UUID) -> None:
+    with uow:
+        workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
+        employee_month(uow, workday.employee_id, workday.period).ensure_open()
+        uow.workdays.update(workday.deleted(clock.now()))
+        uow.commit()

@@ -1,0 +1,19 @@
+"""Failures of the outside world, as opposed to the domain's refusals."""
+
+from __future__ import annotations
+
+
+class DependencyUnavailable(Exception):
+    """A database, queue or storage could not be reached; trying again later may work."""
+
+    def __init__(self, dependency: str, detail: str = "") -> None:
+        super().__init__(f"{dependency} is unavailable" + (f": {detail}" if detail else ""))
+        self.dependency = dependency
+
+
+class ObjectMissing(Exception):
+    """The object storage has no object under the key asked for."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no stored object under {key!r}")
+        self.key = key

@@ -1,0 +1,35 @@
+"""Turning an invoice into a PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDocument:
+    """Everything an invoice's PDF shows, already looked up."""
+
+    number: str
+    issue_date: date
+    period_label: str
+    """The invoiced month, e.g. "October 2024"."""
+    employee_name: str
+    employee_email: str
+    department: str
+    project: str
+    salary: Decimal
+    weekdays: int
+    total_hours: Decimal
+    hourly_rate: Decimal
+    amount: Decimal
+    workdays: tuple[tuple[date, Decimal], ...]
+    """The month's workdays, as (date, hours), in date order."""
+
+
+class PdfRenderer(Protocol):
+    def render(self, document: InvoiceDocument, /) -> bytes:
+        """The PDF file, as bytes."""
+        ...
