@@ -22,14 +22,23 @@ class UnitOfWork(Protocol):
     so an error halfway leaves nothing half-written. A unit of work may be entered again after it
     has been left, each time as a new transaction."""
 
-    departments: DepartmentRepository
-    projects: ProjectRepository
-    employees: EmployeeRepository
-    workdays: WorkdayRepository
-    invoices: InvoiceRepository
-    users: UserRepository
-    invoice_numbers: InvoiceNumberCounter
-    outbox: Outbox
+    # Read-only members, so an adapter may hold its own repository classes in them.
+    @property
+    def departments(self) -> DepartmentRepository: ...
+    @property
+    def projects(self) -> ProjectRepository: ...
+    @property
+    def employees(self) -> EmployeeRepository: ...
+    @property
+    def workdays(self) -> WorkdayRepository: ...
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def invoice_numbers(self) -> InvoiceNumberCounter: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 

@@ -1,0 +1,1 @@
+"""The HTTP API's edge: wire schemas and JSON encoding."""

@@ -1,0 +1,123 @@
+"""Answer schemas of the HTTP contract: camelCase, embedded objects, Decimals for money and hours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from billtrack.domain.model.organisation import OrganisationUnit
+from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
+from billtrack.entrypoints.http.json_encoding import encode
+from billtrack.ports.queries import Page
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def wire(self) -> dict[str, Any]:
+        """The answer as the contract writes it (camelCase keys, Decimals kept exact)."""
+        return self.model_dump(mode="python", by_alias=True)
+
+    def to_json(self, indent: int | None = None) -> str:
+        return encode(self.wire(), indent)
+
+
+class NamedOut(Answer):
+    id: UUID
+    name: str
+
+    @classmethod
+    def of(cls, unit: OrganisationUnit) -> NamedOut:
+        return cls(id=unit.id, name=unit.name.value)
+
+
+class EmployeeOut(Answer):
+    id: UUID
+    email: str
+    firstname: str
+    lastname: str
+    salary: Decimal
+    department: NamedOut
+    project: NamedOut
+
+    @classmethod
+    def of(cls, view: EmployeeView) -> EmployeeOut:
+        e = view.employee
+        return cls(
+            id=e.id,
+            email=e.email.value,
+            firstname=e.firstname.value,
+            lastname=e.lastname.value,
+            salary=e.salary.amount,
+            department=NamedOut.of(view.department),
+            project=NamedOut.of(view.project),
+        )
+
+
+class WorkdayOut(Answer):
+    id: UUID
+    date: date
+    hours: Decimal
+    employee: EmployeeOut
+
+    @classmethod
+    def of(cls, view: WorkdayView) -> WorkdayOut:
+        w = view.workday
+        return cls(id=w.id, date=w.day, hours=w.hours.value, employee=EmployeeOut.of(view.employee))
+
+
+class InvoiceOut(Answer):
+    id: UUID
+    month: int
+    year: int
+    employee: EmployeeOut
+    has_invoice_url: bool
+    is_url_ready: bool
+    number: str
+    status: str
+    error: str | None
+    total_hours: Decimal
+    hourly_rate: Decimal
+    amount: Decimal
+    created_at: datetime
+    generated_at: datetime | None
+
+    @classmethod
+    def of(cls, view: InvoiceView) -> InvoiceOut:
+        i = view.invoice
+        return cls(
+            id=i.id,
+            month=i.period.month,
+            year=i.period.year,
+            employee=EmployeeOut.of(view.employee),
+            has_invoice_url=i.is_url_ready,
+            is_url_ready=i.is_url_ready,
+            number=str(i.number),
+            status=i.status.value,
+            error=i.error,
+            total_hours=i.totals.total_hours,
+            hourly_rate=i.totals.hourly_rate,
+            amount=i.totals.amount.amount,
+            created_at=i.created_at,
+            generated_at=i.generated_at,
+        )
+
+
+class PageOut(Answer, Generic[ItemT]):
+    items: list[ItemT]
+    page_number: int
+    page_size: int
+    total_count: int
+
+    @classmethod
+    def of(cls, page: Page[Any], items: list[ItemT]) -> PageOut[ItemT]:
+        return cls(
+            items=items, page_number=page.number, page_size=page.size, total_count=page.total_count
+        )

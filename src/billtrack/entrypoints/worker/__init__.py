@@ -1,0 +1,1 @@
+"""Workers: render and mail the invoices the API queued."""

@@ -1,0 +1,42 @@
+"""Fixtures of the contract suites: each yields one adapter of a port, and every test runs against
+every adapter. An adapter family added later joins by adding a parameter here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from billtrack.adapters.memory.clock import ManualClock
+from billtrack.adapters.memory.storage import InMemoryObjectStorage
+from billtrack.adapters.memory.store import InMemoryStore
+from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from billtrack.ports.storage import ObjectStorage
+from billtrack.ports.unit_of_work import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+UrlOpener = Callable[[str], bytes]
+
+
+@pytest.fixture(params=["memory"])
+def new_uow(request: pytest.FixtureRequest) -> Iterator[UowFactory]:
+    """A factory of units of work over one fresh, empty database."""
+    if request.param == "memory":
+        store = InMemoryStore()
+        yield lambda: InMemoryUnitOfWork(store)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2024, 11, 15, 12, tzinfo=UTC))
+
+
+@pytest.fixture(params=["memory"])
+def storage(
+    request: pytest.FixtureRequest, clock: ManualClock
+) -> Iterator[tuple[ObjectStorage, UrlOpener, Callable[[timedelta], None]]]:
+    """An empty object storage, how to download one of its URLs, and how to let time pass."""
+    if request.param == "memory":
+        memory = InMemoryObjectStorage(clock.now)
+        yield memory, memory.open_url, clock.advance

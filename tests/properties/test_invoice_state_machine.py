@@ -1,0 +1,579 @@
+"""A stateful test of the use cases over the in-memory adapters.
+
+Random creates, changes and deletes of employees (salaries included), workdays and invoices run
+against a small model of this file's own. Before each call the model decides what must happen:
+which domain errors the call may raise (none, when it must succeed). A refused call must leave
+everything as it was. After every step the stored state must equal the model, and the invoice
+rules of the contract must hold:
+
+(a) a closed month never changes: an active invoice's month has exactly the workdays (ids, dates,
+    hours) it had when the invoice was issued or last revised;
+(b) an invoice's totals are the calculation over those workdays and the salary of that moment;
+(c) at most one active invoice per employee-month, one active workday per employee-date;
+(d) invoice numbers are 2024-000001 .. 2024-n, with no gap or repeat (deleted ones included).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import TypeVar
+from uuid import UUID
+
+import pytest
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+
+from billtrack.adapters.memory.clock import ManualClock
+from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from billtrack.domain.model.errors import (
+    DomainError,
+    DuplicateEmail,
+    DuplicateInvoice,
+    DuplicateWorkday,
+    MonthClosed,
+    NotFound,
+    ValidationFailed,
+)
+from billtrack.domain.model.invoice import Invoice
+from billtrack.domain.model.period import YearMonth
+from billtrack.domain.usecases.employees import (
+    EmployeeDetails,
+    change_employee,
+    create_employee,
+    delete_employee,
+    get_employee,
+)
+from billtrack.domain.usecases.invoices import (
+    InvoiceDetails,
+    change_invoice,
+    create_invoice,
+    delete_invoice,
+    get_invoice,
+    list_invoices,
+)
+from billtrack.domain.usecases.organisation import departments, projects
+from billtrack.domain.usecases.views import WorkdayView
+from billtrack.domain.usecases.workdays import (
+    WorkdayDetails,
+    change_workday,
+    delete_workday,
+    get_workday,
+    list_workdays,
+    log_workday,
+)
+from billtrack.ports.jobs import RenderJob
+from billtrack.ports.queries import InvoiceQuery, PageRequest, WorkdayQuery
+
+T = TypeVar("T")
+NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+ALL = PageRequest(1, 1000)
+
+# --- inputs: small pools, so that collisions (same e-mail, same date, same month) are common ----
+
+EMAILS = [
+    "ann@example.com",
+    "ANN@Example.com",  # the same person as ann@, ignoring case
+    " bob@example.com ",  # stored trimmed
+    "bob@example.com",
+    "cy@example.org",
+    "dee@example.net",
+    "not-an-address",  # invalid
+]
+DAYS = [
+    date(year, month, day)
+    for year, month, days in [(2024, 8, (1, 3, 31)), (2024, 9, (2, 30)), (2024, 10, (1, 15, 31))]
+    for day in days
+] + [date(2024, 11, d) for d in (1, 14, 15, 16, 30)]  # the 16th and 30th are after today
+MONTHS = [YearMonth(2024, m) for m in range(7, 13)]  # December is after the current month
+
+cents = st.integers(0, 2_000_000).map(lambda c: Decimal(c).scaleb(-2))
+salaries = st.one_of(cents, cents, cents, st.sampled_from([Decimal("-0.01"), Decimal("1000.001")]))
+hour_values = st.one_of(
+    st.integers(1, 2400).map(lambda c: Decimal(c).scaleb(-2)),
+    st.sampled_from([Decimal("8"), Decimal("24"), Decimal("0.5")]),
+    st.sampled_from([Decimal("0"), Decimal("24.01"), Decimal("7.125"), Decimal("-1")]),
+)
+
+
+def email_ok(email: str) -> bool:
+    return "@" in email
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def salary_ok(salary: Decimal) -> bool:
+    return salary >= 0 and salary == salary.quantize(Decimal("0.01"))
+
+
+def hours_ok(hours: Decimal) -> bool:
+    return 0 < hours <= 24 and hours == hours.quantize(Decimal("0.01"))
+
+
+# --- the independent calculation ---------------------------------------------------------------
+
+
+def round_half_up(value: Fraction, places: int) -> Decimal:
+    """Ties away from zero, exact, for a non-negative value (integer arithmetic only)."""
+    scaled = value * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    return Decimal(whole).scaleb(-places)
+
+
+def weekdays_of(period: YearMonth) -> int:
+    length = calendar.monthrange(period.year, period.month)[1]
+    first = date(period.year, period.month, 1)
+    return sum(1 for i in range(length) if (first + timedelta(days=i)).weekday() < 5)
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelEmployee:
+    email: str
+    salary: Decimal
+    active: bool = True
+
+
+@dataclass
+class ModelWorkday:
+    employee_id: UUID
+    day: date
+    hours: Decimal
+    active: bool = True
+
+    @property
+    def period(self) -> YearMonth:
+        return YearMonth.of(self.day)
+
+
+Snapshot = frozenset[tuple[UUID, date, Decimal]]
+
+
+@dataclass
+class ModelInvoice:
+    employee_id: UUID
+    period: YearMonth
+    sequence: int
+    workdays: Snapshot
+    """The month's workdays when the invoice was issued or last revised."""
+    salary: Decimal
+    """The employee's salary at that moment."""
+    active: bool = True
+
+
+@dataclass
+class Expected:
+    """What a call must do: succeed (no errors listed) or raise one of `errors`."""
+
+    errors: set[type[DomainError]] = field(default_factory=set)
+
+    @classmethod
+    def staged(
+        cls,
+        *,
+        missing: bool = False,
+        invalid: bool = False,
+        conflicts: Iterable[type[DomainError]] = (),
+    ) -> Expected:
+        """A path id that names nothing is a 404 before anything else; then every field rule
+        (400); only a well-formed request can conflict with the data (409, any that applies)."""
+        if missing:
+            return cls({NotFound})
+        if invalid:
+            return cls({ValidationFailed})
+        return cls(set(conflicts))
+
+
+class InvoiceMachine(RuleBasedStateMachine):
+    employees = Bundle("employees")
+    workdays = Bundle("workdays")
+    invoices = Bundle("invoices")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uow = InMemoryUnitOfWork()
+        self.clock = ManualClock(NOW)
+        self.queue = InMemoryQueue[RenderJob]("invoices")
+        self.model_employees: dict[UUID, ModelEmployee] = {}
+        self.model_workdays: dict[UUID, ModelWorkday] = {}
+        self.model_invoices: dict[UUID, ModelInvoice] = {}
+        self.department_id = departments.create(self.uow, self.clock, name="Engineering").id
+        self.project_id = projects.create(self.uow, self.clock, name="Billing").id
+
+    # --- what the model knows ---------------------------------------------------------------
+
+    def employee_active(self, employee_id: UUID) -> bool:
+        employee = self.model_employees.get(employee_id)
+        return employee is not None and employee.active
+
+    def email_taken(self, email: str, *, by_other_than: UUID | None = None) -> bool:
+        return any(
+            e.active and email_key(e.email) == email_key(email) and i != by_other_than
+            for i, e in self.model_employees.items()
+        )
+
+    def invoice_for(self, employee_id: UUID, period: YearMonth) -> UUID | None:
+        matches = [
+            i
+            for i, inv in self.model_invoices.items()
+            if inv.active and inv.employee_id == employee_id and inv.period == period
+        ]
+        assert len(matches) <= 1
+        return matches[0] if matches else None
+
+    def day_taken(self, employee_id: UUID, day: date, *, by_other_than: UUID | None = None) -> bool:
+        return any(
+            w.active and w.employee_id == employee_id and w.day == day and i != by_other_than
+            for i, w in self.model_workdays.items()
+        )
+
+    def month_snapshot(self, employee_id: UUID, period: YearMonth) -> Snapshot:
+        return frozenset(
+            (i, w.day, w.hours)
+            for i, w in self.model_workdays.items()
+            if w.active and w.employee_id == employee_id and w.period == period
+        )
+
+    def employee_details(self, email: str, salary: Decimal) -> EmployeeDetails:
+        return EmployeeDetails(
+            email=email,
+            firstname="Grace",
+            lastname="Hopper",
+            salary=salary,
+            department_id=self.department_id,
+            project_id=self.project_id,
+        )
+
+    def attempt(self, expected: Expected, call: Callable[[], T]) -> T | None:
+        """Run `call`; it must raise one of the expected errors, or succeed when none is
+        expected. A refused call commits nothing (the invariants then check the whole state)."""
+        commits = self.uow.commits
+        refused: DomainError | None = None
+        result: T | None = None
+        try:
+            result = call()
+        except DomainError as error:
+            refused = error
+        label = getattr(call, "__qualname__", "call").split(".")[-2]
+        event(f"{label}: {type(refused).__name__ if refused else 'ok'}")
+        if refused is None:
+            assert not expected.errors, f"succeeded, expected one of {expected.errors}"
+            return result
+        assert expected.errors, f"refused unexpectedly: {refused!r}"
+        assert type(refused) in expected.errors, f"{refused!r}, expected one of {expected.errors}"
+        assert self.uow.commits == commits, "a refused call committed"
+        return None
+
+    # --- employees --------------------------------------------------------------------------
+
+    @rule(target=employees, email=st.sampled_from(EMAILS), salary=salaries)
+    def create_employee(self, email: str, salary: Decimal) -> object:
+        expected = Expected.staged(
+            invalid=not (email_ok(email) and salary_ok(salary)),
+            conflicts=[DuplicateEmail] if self.email_taken(email) else [],
+        )
+        details = self.employee_details(email, salary)
+        view = self.attempt(expected, lambda: create_employee(self.uow, self.clock, details))
+        if view is None:
+            return multiple()
+        self.model_employees[view.employee.id] = ModelEmployee(email.strip(), salary)
+        return view.employee.id
+
+    @rule(employee_id=employees, email=st.sampled_from(EMAILS), salary=salaries)
+    def change_employee(self, employee_id: UUID, email: str, salary: Decimal) -> None:
+        expected = Expected.staged(
+            missing=not self.employee_active(employee_id),
+            invalid=not (email_ok(email) and salary_ok(salary)),
+            conflicts=[DuplicateEmail]
+            if self.email_taken(email, by_other_than=employee_id)
+            else [],
+        )
+        details = self.employee_details(email, salary)
+        if (
+            self.attempt(expected, lambda: change_employee(self.uow, employee_id, details))
+            is not None
+        ):
+            self.model_employees[employee_id] = ModelEmployee(email.strip(), salary)
+
+    @rule(employee_id=employees, salary=salaries)
+    def change_salary(self, employee_id: UUID, salary: Decimal) -> None:
+        employee = self.model_employees[employee_id]
+        self.change_employee(employee_id, employee.email, salary)
+
+    @rule(employee_id=employees)
+    def delete_employee(self, employee_id: UUID) -> None:
+        expected = Expected.staged(missing=not self.employee_active(employee_id))
+        self.attempt(expected, lambda: delete_employee(self.uow, self.clock, employee_id))
+        if not expected.errors:
+            self.model_employees[employee_id].active = False
+
+    # --- workdays ---------------------------------------------------------------------------
+
+    @rule(target=workdays, employee_id=employees, day=st.sampled_from(DAYS), hours=hour_values)
+    def log_workday(self, employee_id: UUID, day: date, hours: Decimal) -> object:
+        period = YearMonth.of(day)
+        conflicts: list[type[DomainError]] = []
+        if self.invoice_for(employee_id, period) is not None:
+            conflicts.append(MonthClosed)
+        if self.day_taken(employee_id, day):
+            conflicts.append(DuplicateWorkday)
+        expected = Expected.staged(
+            invalid=not hours_ok(hours) or day > TODAY or not self.employee_active(employee_id),
+            conflicts=conflicts,
+        )
+        details = WorkdayDetails(day, hours, employee_id)
+        view = self.attempt(expected, lambda: log_workday(self.uow, self.clock, details))
+        if view is None:
+            return multiple()
+        self.model_workdays[view.workday.id] = ModelWorkday(employee_id, day, hours)
+        return view.workday.id
+
+    @rule(
+        workday_id=workdays,
+        employee_id=st.one_of(st.none(), employees),
+        day=st.one_of(st.none(), st.sampled_from(DAYS)),
+        hours=st.one_of(st.none(), hour_values),
+    )
+    def change_workday(
+        self,
+        workday_id: UUID,
+        employee_id: UUID | None,
+        day: date | None,
+        hours: Decimal | None,
+    ) -> None:
+        """Change any of date, hours and employee (None keeps what the workday has)."""
+        current = self.model_workdays[workday_id]
+        new = ModelWorkday(
+            employee_id if employee_id is not None else current.employee_id,
+            day if day is not None else current.day,
+            hours if hours is not None else current.hours,
+        )
+        conflicts: list[type[DomainError]] = []
+        if (
+            self.invoice_for(current.employee_id, current.period) is not None
+            or self.invoice_for(new.employee_id, new.period) is not None
+        ):
+            conflicts.append(MonthClosed)
+        if self.day_taken(new.employee_id, new.day, by_other_than=workday_id):
+            conflicts.append(DuplicateWorkday)
+        expected = Expected.staged(
+            missing=not current.active,
+            invalid=(
+                not hours_ok(new.hours)
+                or new.day > TODAY
+                or not self.employee_active(new.employee_id)
+            ),
+            conflicts=conflicts,
+        )
+        details = WorkdayDetails(new.day, new.hours, new.employee_id)
+        view = self.attempt(
+            expected, lambda: change_workday(self.uow, self.clock, workday_id, details)
+        )
+        if view is not None:
+            assert (view.workday.employee_id, view.workday.day) == (new.employee_id, new.day)
+            self.model_workdays[workday_id] = new
+
+    @rule(workday_id=workdays)
+    def delete_workday(self, workday_id: UUID) -> None:
+        current = self.model_workdays[workday_id]
+        expected = Expected.staged(
+            missing=not current.active,
+            conflicts=[MonthClosed]
+            if self.invoice_for(current.employee_id, current.period) is not None
+            else [],
+        )
+        self.attempt(expected, lambda: delete_workday(self.uow, self.clock, workday_id))
+        if not expected.errors:
+            current.active = False
+
+    # --- invoices ---------------------------------------------------------------------------
+
+    @rule(target=invoices, employee_id=employees, period=st.sampled_from(MONTHS))
+    def create_invoice(self, employee_id: UUID, period: YearMonth) -> object:
+        expected = Expected.staged(
+            invalid=period > YearMonth.of(TODAY) or not self.employee_active(employee_id),
+            conflicts=[DuplicateInvoice]
+            if self.invoice_for(employee_id, period) is not None
+            else [],
+        )
+        details = InvoiceDetails(period.month, period.year, employee_id)
+        view = self.attempt(
+            expected, lambda: create_invoice(self.uow, self.clock, self.queue, details)
+        )
+        if view is None:
+            return multiple()
+        self.model_invoices[view.invoice.id] = ModelInvoice(
+            employee_id,
+            period,
+            sequence=len(self.model_invoices) + 1,
+            workdays=self.month_snapshot(employee_id, period),
+            salary=self.model_employees[employee_id].salary,
+        )
+        return view.invoice.id
+
+    @rule(
+        invoice_id=invoices,
+        employee_id=st.one_of(st.none(), employees),
+        period=st.one_of(st.none(), st.sampled_from(MONTHS)),
+    )
+    def change_invoice(
+        self, invoice_id: UUID, employee_id: UUID | None, period: YearMonth | None
+    ) -> None:
+        """Move an invoice to another month or employee (None keeps what it has)."""
+        current = self.model_invoices[invoice_id]
+        new_employee = employee_id if employee_id is not None else current.employee_id
+        new_period = period if period is not None else current.period
+        holder = self.invoice_for(new_employee, new_period)
+        expected = Expected.staged(
+            missing=not current.active,
+            invalid=new_period > YearMonth.of(TODAY) or not self.employee_active(new_employee),
+            conflicts=[DuplicateInvoice] if holder not in (None, invoice_id) else [],
+        )
+        details = InvoiceDetails(new_period.month, new_period.year, new_employee)
+        view = self.attempt(
+            expected,
+            lambda: change_invoice(self.uow, self.clock, self.queue, invoice_id, details),
+        )
+        if view is None:
+            return
+        assert view.invoice.number.sequence == current.sequence
+        if (new_employee, new_period) != (current.employee_id, current.period):
+            # Totals are computed again, from the target month and today's salary.
+            current.employee_id, current.period = new_employee, new_period
+            current.workdays = self.month_snapshot(new_employee, new_period)
+            current.salary = self.model_employees[new_employee].salary
+
+    @rule(invoice_id=invoices)
+    def delete_invoice(self, invoice_id: UUID) -> None:
+        current = self.model_invoices[invoice_id]
+        expected = Expected.staged(missing=not current.active)
+        self.attempt(expected, lambda: delete_invoice(self.uow, self.clock, invoice_id))
+        if not expected.errors:
+            current.active = False
+
+    # --- the stored state equals the model ----------------------------------------------------
+
+    @invariant()
+    def stored_state_is_the_model(self) -> None:
+        for employee_id, employee in self.model_employees.items():
+            if employee.active:
+                stored = get_employee(self.uow, employee_id).employee
+                assert (stored.email.value, stored.salary.amount) == (
+                    employee.email,
+                    employee.salary,
+                )
+            else:
+                with pytest.raises(NotFound):
+                    get_employee(self.uow, employee_id)
+        for workday_id, workday in self.model_workdays.items():
+            if workday.active:
+                stored_day = get_workday(self.uow, workday_id).workday
+                assert (stored_day.employee_id, stored_day.day, stored_day.hours.value) == (
+                    workday.employee_id,
+                    workday.day,
+                    workday.hours,
+                )
+            else:
+                with pytest.raises(NotFound):
+                    get_workday(self.uow, workday_id)
+        for invoice_id, invoice in self.model_invoices.items():
+            if invoice.active:
+                stored_invoice = get_invoice(self.uow, invoice_id).invoice
+                assert (stored_invoice.employee_id, stored_invoice.period) == (
+                    invoice.employee_id,
+                    invoice.period,
+                )
+            else:
+                with pytest.raises(NotFound):
+                    get_invoice(self.uow, invoice_id)
+        assert {w.workday.id for w in self.active_workdays()} == {
+            i for i, w in self.model_workdays.items() if w.active
+        }
+        assert {i.id for i in self.active_invoices()} == {
+            i for i, inv in self.model_invoices.items() if inv.active
+        }
+
+    # --- the contract's invoice rules, on the stored state -------------------------------------
+
+    @invariant()
+    def closed_months_never_change(self) -> None:
+        """(a) An active invoice's month still has the workdays it was computed from."""
+        for invoice in self.active_invoices():
+            page = list_workdays(self.uow, WorkdayQuery(page=ALL, employee_id=invoice.employee_id))
+            stored = frozenset(
+                (v.workday.id, v.workday.day, v.workday.hours.value)
+                for v in page.items
+                if invoice.period.contains(v.workday.day)
+            )
+            assert stored == self.model_invoices[invoice.id].workdays
+
+    @invariant()
+    def totals_are_the_snapshot_calculation(self) -> None:
+        """(b) Totals = the calculation over the snapshot's hours and salary."""
+        for invoice in self.active_invoices():
+            model = self.model_invoices[invoice.id]
+            hours = sum((h for _, _, h in model.workdays), Decimal(0))
+            weekdays = weekdays_of(model.period)
+            rate = Fraction(model.salary) / (weekdays * 8)
+            totals = invoice.totals
+            assert totals.salary.amount == model.salary
+            assert totals.weekdays == weekdays
+            assert totals.total_hours == hours
+            assert totals.hourly_rate == round_half_up(rate, 4)
+            assert totals.amount.amount == round_half_up(rate * Fraction(hours), 2)
+
+    @invariant()
+    def one_invoice_per_employee_month_and_one_workday_per_date(self) -> None:
+        """(c)"""
+        months = Counter((i.employee_id, i.period) for i in self.active_invoices())
+        assert all(count == 1 for count in months.values()), months
+        dates = Counter((v.workday.employee_id, v.workday.day) for v in self.active_workdays())
+        assert all(count == 1 for count in dates.values()), dates
+
+    @invariant()
+    def numbers_are_gapless(self) -> None:
+        """(d) Every invoice ever committed, deleted ones too, in the order issued."""
+        with self.uow:
+            stored = [self.uow.invoices.get(i) for i in self.model_invoices]
+        numbers = [str(i.number) for i in stored if i is not None]
+        assert numbers == [f"2024-{n:06d}" for n in range(1, len(self.model_invoices) + 1)]
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def active_invoices(self) -> list[Invoice]:
+        page = list_invoices(self.uow, InvoiceQuery(page=ALL))
+        assert page.total_count == len(page.items)
+        return [v.invoice for v in page.items]
+
+    def active_workdays(self) -> list[WorkdayView]:
+        page = list_workdays(self.uow, WorkdayQuery(page=ALL))
+        assert page.total_count == len(page.items)
+        return list(page.items)
+
+
+def test_use_cases_keep_the_invoice_rules() -> None:
+    run_state_machine_as_test(
+        InvoiceMachine,
+        settings=settings(max_examples=50, stateful_step_count=30, deadline=None),
+    )

@@ -1,0 +1,146 @@
+"""A small world of in-memory adapters for the use-case tests, and builders that go through the
+use cases themselves (so what a test sets up obeys the same rules as what it checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from itertools import count
+from uuid import UUID
+
+from billtrack.adapters.memory.clock import ManualClock
+from billtrack.adapters.memory.mailer import InMemoryMailer
+from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.adapters.memory.rendering import RecordingPdfRenderer
+from billtrack.adapters.memory.security import FastPasswordHasher, InMemoryTokenIssuer
+from billtrack.adapters.memory.storage import InMemoryObjectStorage
+from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from billtrack.domain.model.invoice import Invoice
+from billtrack.domain.model.organisation import Department, Project
+from billtrack.domain.usecases import organisation, pipeline
+from billtrack.domain.usecases.employees import EmployeeDetails, create_employee
+from billtrack.domain.usecases.invoices import InvoiceDetails, create_invoice
+from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
+from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
+from billtrack.ports.jobs import MailJob, RenderJob
+
+NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)
+_emails = count(1)
+
+
+def _default_clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@dataclass
+class World:
+    """Every port of the core, in memory, sharing one clock."""
+
+    clock: ManualClock = field(default_factory=_default_clock)
+    uow: InMemoryUnitOfWork = field(default_factory=InMemoryUnitOfWork)
+    render_queue: InMemoryQueue[RenderJob] = field(
+        default_factory=lambda: InMemoryQueue[RenderJob]("render")
+    )
+    mail_queue: InMemoryQueue[MailJob] = field(
+        default_factory=lambda: InMemoryQueue[MailJob]("mail")
+    )
+    renderer: RecordingPdfRenderer = field(default_factory=RecordingPdfRenderer)
+    mailer: InMemoryMailer = field(default_factory=InMemoryMailer)
+    hasher: FastPasswordHasher = field(default_factory=FastPasswordHasher)
+    storage: InMemoryObjectStorage = field(init=False)
+    tokens: InMemoryTokenIssuer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.storage = InMemoryObjectStorage(self.clock.now)
+        self.tokens = InMemoryTokenIssuer(self.clock.now)
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def tick(self, by: timedelta = timedelta(seconds=1)) -> None:
+        """Move the clock on, so the next entity is created strictly later."""
+        self.clock.advance(by)
+
+    # -- builders (through the use cases) -------------------------------------------------------
+
+    def department(self, name: str = "Finance") -> Department:
+        return organisation.departments.create(self.uow, self.clock, name=name)
+
+    def project(self, name: str = "Apollo") -> Project:
+        return organisation.projects.create(self.uow, self.clock, name=name)
+
+    def employee(
+        self,
+        *,
+        firstname: str = "Ada",
+        lastname: str = "Lovelace",
+        email: str | None = None,
+        salary: Decimal | str = "4000.00",
+        department_id: UUID | None = None,
+        project_id: UUID | None = None,
+    ) -> EmployeeView:
+        """An employee; without a department or project, new ones are made for it."""
+        details = EmployeeDetails(
+            email=email if email is not None else f"person{next(_emails)}@example.com",
+            firstname=firstname,
+            lastname=lastname,
+            salary=Decimal(salary),
+            department_id=department_id if department_id is not None else self.department().id,
+            project_id=project_id if project_id is not None else self.project().id,
+        )
+        return create_employee(self.uow, self.clock, details)
+
+    def workday(self, employee_id: UUID, day: date, hours: Decimal | str = "8") -> WorkdayView:
+        return log_workday(self.uow, self.clock, WorkdayDetails(day, Decimal(hours), employee_id))
+
+    def invoice(self, employee_id: UUID, year: int = 2024, month: int = 10) -> InvoiceView:
+        return create_invoice(
+            self.uow, self.clock, self.render_queue, InvoiceDetails(month, year, employee_id)
+        )
+
+    # -- looking behind the use cases ------------------------------------------------------------
+
+    def stored_invoice(self, invoice_id: UUID) -> Invoice:
+        """The invoice row as committed, soft-deleted or not."""
+        with self.uow:
+            invoice = self.uow.invoices.get(invoice_id)
+        assert invoice is not None
+        return invoice
+
+    def owed_renders(self, published_before: datetime | None = None) -> list[RenderJob]:
+        """What the outbox owes: by default everything, published or not."""
+        before = (
+            published_before if published_before is not None else datetime.max.replace(tzinfo=UTC)
+        )
+        with self.uow:
+            return list(self.uow.outbox.due(before, 1000))
+
+    # -- the workers ---------------------------------------------------------------------------
+
+    def render(self, job: RenderJob) -> pipeline.RenderOutcome:
+        return pipeline.render_invoice(
+            job,
+            uow=self.uow,
+            renderer=self.renderer,
+            storage=self.storage,
+            clock=self.clock,
+            mail_queue=self.mail_queue,
+        )
+
+    def mail(self, job: MailJob) -> bool:
+        return pipeline.mail_invoice(job, uow=self.uow, storage=self.storage, mailer=self.mailer)
+
+    def run_render_worker(self) -> list[pipeline.RenderOutcome]:
+        """Deliver every queued render job once, acknowledging each that succeeds."""
+        outcomes = []
+        while (job := self.render_queue.receive()) is not None:
+            outcomes.append(self.render(job))
+            self.render_queue.acknowledge(job)
+        return outcomes
+
+    def run_mail_worker(self) -> list[bool]:
+        sent = []
+        while (job := self.mail_queue.receive()) is not None:
+            sent.append(self.mail(job))
+            self.mail_queue.acknowledge(job)
+        return sent
