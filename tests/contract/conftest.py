@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 
 from billtrack.adapters.memory.clock import ManualClock
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.store import InMemoryStore
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.ports.storage import ObjectStorage
 from billtrack.ports.unit_of_work import UnitOfWork
 
@@ -19,12 +21,17 @@ UowFactory = Callable[[], UnitOfWork]
 UrlOpener = Callable[[str], bytes]
 
 
-@pytest.fixture(params=["memory"])
-def new_uow(request: pytest.FixtureRequest) -> Iterator[UowFactory]:
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def new_uow(request: pytest.FixtureRequest) -> UowFactory:
     """A factory of units of work over one fresh, empty database."""
-    if request.param == "memory":
-        store = InMemoryStore()
-        yield lambda: InMemoryUnitOfWork(store)
+    if request.param == "sqlite":
+        sqlite: Engine = request.getfixturevalue("sqlite_engine")
+        return lambda: SqlAlchemyUnitOfWork(sqlite)
+    if request.param == "postgres":
+        postgres: Engine = request.getfixturevalue("clean_postgres")
+        return lambda: SqlAlchemyUnitOfWork(postgres)
+    store = InMemoryStore()
+    return lambda: InMemoryUnitOfWork(store)
 
 
 @pytest.fixture

@@ -31,8 +31,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
+    initialize,
     invariant,
     multiple,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -96,17 +98,23 @@ EMAILS = [
     "not-an-address",  # invalid
 ]
 DAYS = [
-    date(year, month, day)
-    for year, month, days in [(2024, 8, (1, 3, 31)), (2024, 9, (2, 30)), (2024, 10, (1, 15, 31))]
-    for day in days
-] + [date(2024, 11, d) for d in (1, 14, 15, 16, 30)]  # the 16th and 30th are after today
-MONTHS = [YearMonth(2024, m) for m in range(7, 13)]  # December is after the current month
+    date(2024, 8, 1),
+    date(2024, 8, 31),  # a Saturday: weekend days count too
+    date(2024, 9, 30),
+    date(2024, 10, 1),
+    date(2024, 10, 31),
+    date(2024, 11, 1),
+    date(2024, 11, 15),  # today
+    date(2024, 11, 16),  # after today
+]
+MONTHS = [YearMonth(2024, m) for m in range(8, 13)]  # December is after the current month
 
 cents = st.integers(0, 2_000_000).map(lambda c: Decimal(c).scaleb(-2))
 salaries = st.one_of(cents, cents, cents, st.sampled_from([Decimal("-0.01"), Decimal("1000.001")]))
 hour_values = st.one_of(
     st.integers(1, 2400).map(lambda c: Decimal(c).scaleb(-2)),
     st.sampled_from([Decimal("8"), Decimal("24"), Decimal("0.5")]),
+    st.sampled_from([Decimal("7.5"), Decimal("0.01"), Decimal("12.25")]),
     st.sampled_from([Decimal("0"), Decimal("24.01"), Decimal("7.125"), Decimal("-1")]),
 )
 
@@ -265,7 +273,7 @@ class InvoiceMachine(RuleBasedStateMachine):
             project_id=self.project_id,
         )
 
-    def attempt(self, expected: Expected, call: Callable[[], T]) -> T | None:
+    def attempt(self, label: str, expected: Expected, call: Callable[[], T]) -> T | None:
         """Run `call`; it must raise one of the expected errors, or succeed when none is
         expected. A refused call commits nothing (the invariants then check the whole state)."""
         commits = self.uow.commits
@@ -275,7 +283,6 @@ class InvoiceMachine(RuleBasedStateMachine):
             result = call()
         except DomainError as error:
             refused = error
-        label = getattr(call, "__qualname__", "call").split(".")[-2]
         event(f"{label}: {type(refused).__name__ if refused else 'ok'}")
         if refused is None:
             assert not expected.errors, f"succeeded, expected one of {expected.errors}"
@@ -284,6 +291,19 @@ class InvoiceMachine(RuleBasedStateMachine):
         assert type(refused) in expected.errors, f"{refused!r}, expected one of {expected.errors}"
         assert self.uow.commits == commits, "a refused call committed"
         return None
+
+    @initialize(target=employees)
+    def hire_two(self) -> object:
+        """Two employees from the start, so that workdays and invoices come early."""
+        ids = []
+        for email, salary in [("eve@example.com", Decimal("4000.00")), ("fay@example.com", 0)]:
+            details = self.employee_details(email, Decimal(salary))
+            ids.append(create_employee(self.uow, self.clock, details).employee.id)
+            self.model_employees[ids[-1]] = ModelEmployee(email, Decimal(salary))
+        return multiple(*ids)
+
+    def active_employee_count(self) -> int:
+        return sum(1 for e in self.model_employees.values() if e.active)
 
     # --- employees --------------------------------------------------------------------------
 
@@ -294,7 +314,9 @@ class InvoiceMachine(RuleBasedStateMachine):
             conflicts=[DuplicateEmail] if self.email_taken(email) else [],
         )
         details = self.employee_details(email, salary)
-        view = self.attempt(expected, lambda: create_employee(self.uow, self.clock, details))
+        view = self.attempt(
+            "create_employee", expected, lambda: create_employee(self.uow, self.clock, details)
+        )
         if view is None:
             return multiple()
         self.model_employees[view.employee.id] = ModelEmployee(email.strip(), salary)
@@ -311,7 +333,9 @@ class InvoiceMachine(RuleBasedStateMachine):
         )
         details = self.employee_details(email, salary)
         if (
-            self.attempt(expected, lambda: change_employee(self.uow, employee_id, details))
+            self.attempt(
+                "change_employee", expected, lambda: change_employee(self.uow, employee_id, details)
+            )
             is not None
         ):
             self.model_employees[employee_id] = ModelEmployee(email.strip(), salary)
@@ -321,10 +345,13 @@ class InvoiceMachine(RuleBasedStateMachine):
         employee = self.model_employees[employee_id]
         self.change_employee(employee_id, employee.email, salary)
 
+    @precondition(lambda self: self.active_employee_count() >= 2)
     @rule(employee_id=employees)
     def delete_employee(self, employee_id: UUID) -> None:
         expected = Expected.staged(missing=not self.employee_active(employee_id))
-        self.attempt(expected, lambda: delete_employee(self.uow, self.clock, employee_id))
+        self.attempt(
+            "delete_employee", expected, lambda: delete_employee(self.uow, self.clock, employee_id)
+        )
         if not expected.errors:
             self.model_employees[employee_id].active = False
 
@@ -343,7 +370,9 @@ class InvoiceMachine(RuleBasedStateMachine):
             conflicts=conflicts,
         )
         details = WorkdayDetails(day, hours, employee_id)
-        view = self.attempt(expected, lambda: log_workday(self.uow, self.clock, details))
+        view = self.attempt(
+            "log_workday", expected, lambda: log_workday(self.uow, self.clock, details)
+        )
         if view is None:
             return multiple()
         self.model_workdays[view.workday.id] = ModelWorkday(employee_id, day, hours)
@@ -388,7 +417,9 @@ class InvoiceMachine(RuleBasedStateMachine):
         )
         details = WorkdayDetails(new.day, new.hours, new.employee_id)
         view = self.attempt(
-            expected, lambda: change_workday(self.uow, self.clock, workday_id, details)
+            "change_workday",
+            expected,
+            lambda: change_workday(self.uow, self.clock, workday_id, details),
         )
         if view is not None:
             assert (view.workday.employee_id, view.workday.day) == (new.employee_id, new.day)
@@ -403,7 +434,9 @@ class InvoiceMachine(RuleBasedStateMachine):
             if self.invoice_for(current.employee_id, current.period) is not None
             else [],
         )
-        self.attempt(expected, lambda: delete_workday(self.uow, self.clock, workday_id))
+        self.attempt(
+            "delete_workday", expected, lambda: delete_workday(self.uow, self.clock, workday_id)
+        )
         if not expected.errors:
             current.active = False
 
@@ -419,7 +452,9 @@ class InvoiceMachine(RuleBasedStateMachine):
         )
         details = InvoiceDetails(period.month, period.year, employee_id)
         view = self.attempt(
-            expected, lambda: create_invoice(self.uow, self.clock, self.queue, details)
+            "create_invoice",
+            expected,
+            lambda: create_invoice(self.uow, self.clock, self.queue, details),
         )
         if view is None:
             return multiple()
@@ -431,6 +466,17 @@ class InvoiceMachine(RuleBasedStateMachine):
             salary=self.model_employees[employee_id].salary,
         )
         return view.invoice.id
+
+    @rule(target=invoices, workday_id=workdays)
+    def invoice_a_workdays_month(self, workday_id: UUID) -> object:
+        """Issue the invoice that closes a month with workdays in it (the interesting case)."""
+        workday = self.model_workdays[workday_id]
+        return self.create_invoice(workday.employee_id, workday.period)
+
+    @rule(invoice_id=invoices, workday_id=workdays)
+    def move_invoice_onto_a_workdays_month(self, invoice_id: UUID, workday_id: UUID) -> None:
+        workday = self.model_workdays[workday_id]
+        self.change_invoice(invoice_id, workday.employee_id, workday.period)
 
     @rule(
         invoice_id=invoices,
@@ -452,6 +498,7 @@ class InvoiceMachine(RuleBasedStateMachine):
         )
         details = InvoiceDetails(new_period.month, new_period.year, new_employee)
         view = self.attempt(
+            "change_invoice",
             expected,
             lambda: change_invoice(self.uow, self.clock, self.queue, invoice_id, details),
         )
@@ -468,7 +515,9 @@ class InvoiceMachine(RuleBasedStateMachine):
     def delete_invoice(self, invoice_id: UUID) -> None:
         current = self.model_invoices[invoice_id]
         expected = Expected.staged(missing=not current.active)
-        self.attempt(expected, lambda: delete_invoice(self.uow, self.clock, invoice_id))
+        self.attempt(
+            "delete_invoice", expected, lambda: delete_invoice(self.uow, self.clock, invoice_id)
+        )
         if not expected.errors:
             current.active = False
 

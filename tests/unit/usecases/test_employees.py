@@ -20,6 +20,7 @@ from billtrack.domain.usecases.employees import (
     list_employees,
 )
 from billtrack.domain.usecases.invoices import get_invoice, list_invoices
+from billtrack.domain.usecases.views import EmployeeView
 from billtrack.domain.usecases.workdays import get_workday, list_workdays
 from billtrack.ports.queries import (
     EmployeeQuery,
@@ -164,12 +165,20 @@ def test_a_huge_salary_is_a_validation_failure_or_kept_never_a_crash() -> None:
     world = World()
     huge = Decimal("1E+30")
 
-    try:
-        view = create_employee(world.uow, world.clock, details(world, salary=huge))
-    except ValidationFailed as failure:
-        assert set(failure.errors) == {"salary"}
+    d = details(world, salary=huge)
+
+    def attempt() -> EmployeeView | ValidationFailed:
+        try:
+            return create_employee(world.uow, world.clock, d)
+        except ValidationFailed as failure:
+            return failure
+
+    outcome = attempt()
+
+    if isinstance(outcome, ValidationFailed):
+        assert set(outcome.errors) == {"salary"}
     else:
-        assert view.employee.salary.amount == huge
+        assert outcome.employee.salary.amount == huge
 
 
 def test_a_deleted_department_or_project_cannot_be_referenced() -> None:
@@ -492,3 +501,16 @@ def test_employee_list_pages_and_counts() -> None:
     assert [e.employee.full_name for e in page.items] == ["Ada Lovelace", "Zed Lovelace"]
     assert (page.number, page.size, page.total_count) == (2, 2, 5)
     assert all(e.department.name.value in {"D", "Other D"} for e in page.items)
+
+
+def test_employees_with_the_same_name_keep_creation_order_in_both_directions() -> None:
+    world = World()
+    views = []
+    for _ in range(3):
+        views.append(world.employee(firstname="Ada", lastname="Lovelace"))
+        world.tick()
+    expected = [v.employee.id for v in views]
+
+    for direction in (SortDirection.ASC, SortDirection.DESC):
+        page = list_employees(world.uow, EmployeeQuery(sort_by_name=direction))
+        assert [e.employee.id for e in page.items] == expected

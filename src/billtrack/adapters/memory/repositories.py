@@ -108,6 +108,9 @@ class InMemoryEmployeeRepository(_Table[Employee]):
     def active_ids(self) -> Sequence[UUID]:
         return [e.id for e in sorted(self._active(), key=lambda e: (e.created_at, e.id))]
 
+    def lock(self, employee_ids: Collection[UUID], /) -> None:
+        """Nothing to do: in-memory transactions already run one at a time."""
+
 
 class InMemoryWorkdayRepository(_Table[Workday]):
     def _check(self, row: Workday) -> None:

@@ -22,7 +22,7 @@ def round_half_away_from_zero(value: Fraction, places: int) -> Decimal:
     """`value` rounded to `places` decimals, exactly; ties go away from zero."""
     scaled = abs(value) * 10**places
     units = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
-    rounded = Decimal(units).scaleb(-places)
+    rounded = Decimal(f"{units}E-{places}")  # parsed, not computed: no context rounds it
     return -rounded if value < 0 else rounded
 
 

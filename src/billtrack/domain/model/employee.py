@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from uuid import UUID
 
 from billtrack.domain.model.lifecycle import Entity
-from billtrack.domain.model.values import Email, Money, Name
+from billtrack.domain.model.values import Email, InvalidValue, Money, Name
+
+MAX_SALARY = Decimal("1000000000.00")
+
+
+def salary(amount: Decimal) -> Money:
+    """A monthly salary: 0 or more, at most two places, and at most a billion (a bound that keeps
+    every invoice amount inside the database's fixed-point columns)."""
+    money = Money(amount)
+    if money.amount > MAX_SALARY:
+        raise InvalidValue(f"must be at most {MAX_SALARY}")
+    return money
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

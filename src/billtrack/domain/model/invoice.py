@@ -105,6 +105,12 @@ class Invoice(Entity):
             generated_at=None,
         )
 
+    def retried(self) -> Invoice:
+        """A failed invoice, to be rendered again (same totals, next revision)."""
+        if self.status is not InvoiceStatus.FAILED:
+            return self
+        return replace(self, status=InvoiceStatus.PENDING, error=None, revision=self.revision + 1)
+
     def is_renderable(self, revision: int) -> bool:
         """Whether a render of `revision` still has work to do."""
         return self.is_active and revision == self.revision and self.status is InvoiceStatus.PENDING

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from billtrack.domain.model.errors import ValidationFailed
@@ -30,7 +30,11 @@ def exact_decimal(value: Decimal | int, places: int = 2) -> Decimal:
     if not number.is_finite():
         raise InvalidValue("must be a finite number")
     quantum = Decimal(1).scaleb(-places)
-    quantized = number.quantize(quantum)
+    try:
+        quantized = number.quantize(quantum)
+    except InvalidOperation:
+        # More digits than the decimal context holds: no amount of money or hours is that large.
+        raise InvalidValue("is far too large") from None
     if quantized != number:
         raise InvalidValue(f"must have at most {places} decimal places")
     return quantized

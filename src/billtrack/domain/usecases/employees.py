@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from billtrack.domain.model.employee import Employee
+from billtrack.domain.model.employee import salary as monthly_salary
 from billtrack.domain.model.errors import DuplicateEmail
 from billtrack.domain.model.values import Email, FieldErrors, Money, Name, parse_field
 from billtrack.domain.usecases.lookups import referenced, require_active
@@ -44,7 +45,7 @@ def _check(uow: UnitOfWork, details: EmployeeDetails, employee_id: UUID | None) 
     email = parse_field(errors, "email", Email, details.email)
     firstname = parse_field(errors, "firstname", Name, details.firstname)
     lastname = parse_field(errors, "lastname", Name, details.lastname)
-    salary = parse_field(errors, "salary", Money, details.salary)
+    salary = parse_field(errors, "salary", monthly_salary, details.salary)
     referenced(uow.departments.get(details.department_id), errors, "department_id", "department")
     referenced(uow.projects.get(details.project_id), errors, "project_id", "project")
     errors.raise_if_any()

@@ -52,6 +52,7 @@ def create_invoice(
 ) -> InvoiceView:
     """Issue the invoice of an employee's month: totals snapshot, next number, render owed."""
     with uow:
+        uow.employees.lock({details.employee_id})
         period, employee = _check(uow, clock, details)
         month = employee_month(uow, employee.id, period)
         month.ensure_can_invoice()
@@ -87,6 +88,7 @@ def invoice_month(
 
     Each invoice is its own transaction, so a batch stopped halfway is resumed by running it again.
     """
+    invoice_period(year, month, clock.today())
     with uow:
         employee_ids = list(uow.employees.active_ids())
     created: list[InvoiceView] = []
@@ -98,6 +100,10 @@ def invoice_month(
             )
         except DuplicateInvoice:
             already_invoiced += 1
+        except ValidationFailed:
+            # The period was checked above, so only the employee can be wrong: they left (were
+            # deleted) after the batch listed them, and get no invoice.
+            continue
     return MonthRun(tuple(created), already_invoiced)
 
 
@@ -121,15 +127,20 @@ def change_invoice(
     uow: UnitOfWork, clock: Clock, queue: InvoiceQueue, invoice_id: UUID, details: InvoiceDetails
 ) -> InvoiceView:
     """Move an invoice to another month or employee: same number, totals computed again, and a
-    new PDF owed (until it is stored the invoice is pending, so no stale PDF is handed out)."""
+    new PDF owed (until it is stored the invoice is pending, so no stale PDF is handed out).
+    The same month and employee again changes nothing, except that a failed PDF is retried."""
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
+        uow.employees.lock({invoice.employee_id, details.employee_id})
         period, employee = _check(uow, clock, details)
         month = employee_month(uow, employee.id, period)
         month.ensure_can_invoice(ignoring_invoice=invoice.id)
         revised = invoice.revised(
             employee_id=employee.id, period=period, totals=month.totals(employee.salary)
         )
+        if revised is invoice:
+            # The same month and employee: nothing to compute again, but a failed PDF is retried.
+            revised = invoice.retried()
         job = None
         if revised is not invoice:
             uow.invoices.update(revised)
@@ -146,6 +157,7 @@ def delete_invoice(uow: UnitOfWork, clock: Clock, invoice_id: UUID) -> None:
     """A soft delete, which reopens the month for workday changes."""
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
+        uow.employees.lock({invoice.employee_id})
         uow.invoices.update(invoice.deleted(clock.now()))
         uow.outbox.settle(invoice.id, invoice.revision)
         uow.commit()

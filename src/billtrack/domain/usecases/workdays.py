@@ -39,6 +39,7 @@ def _check(uow: UnitOfWork, clock: Clock, details: WorkdayDetails) -> tuple[Hour
 
 def log_workday(uow: UnitOfWork, clock: Clock, details: WorkdayDetails) -> WorkdayView:
     with uow:
+        uow.employees.lock({details.employee_id})
         hours, employee = _check(uow, clock, details)
         month = employee_month(uow, employee.id, YearMonth.of(details.day))
         month.ensure_open()
@@ -79,6 +80,7 @@ def change_workday(
     """Change a workday; neither the month it leaves nor the one it moves into may be closed."""
     with uow:
         workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
+        uow.employees.lock({workday.employee_id, details.employee_id})
         hours, employee = _check(uow, clock, details)
         employee_month(uow, workday.employee_id, workday.period).ensure_open()
         target = employee_month(uow, employee.id, YearMonth.of(details.day))
@@ -96,6 +98,7 @@ def change_workday(
 def delete_workday(uow: UnitOfWork, clock: Clock, workday_id: UUID) -> None:
     with uow:
         workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
+        uow.employees.lock({workday.employee_id})
         employee_month(uow, workday.employee_id, workday.period).ensure_open()
         uow.workdays.update(workday.deleted(clock.now()))
         uow.commit()

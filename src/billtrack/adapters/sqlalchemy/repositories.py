@@ -1,0 +1,344 @@
+"""Repositories over one SQLAlchemy connection (and so one transaction).
+
+Filtering, sorting and paging happen in SQL: a page reads its rows and a count, never the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from billtrack.adapters.sqlalchemy import rows, tables
+from billtrack.adapters.sqlalchemy.conflicts import conflict_for
+from billtrack.domain.model.employee import Employee
+from billtrack.domain.model.invoice import Invoice
+from billtrack.domain.model.lifecycle import Entity
+from billtrack.domain.model.organisation import OrganisationUnit
+from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.user import User
+from billtrack.domain.model.workday import Workday
+from billtrack.ports.jobs import RenderJob
+from billtrack.ports.queries import (
+    EmployeeQuery,
+    InvoiceQuery,
+    NameQuery,
+    Page,
+    PageRequest,
+    SortDirection,
+    WorkdayQuery,
+)
+
+E = TypeVar("E", bound=Entity)
+UnitT = TypeVar("UnitT", bound=OrganisationUnit)
+
+
+def contains(column: Any, needle: str) -> ColumnElement[bool]:
+    """`column` (already folded) contains `needle`, every character of it taken literally."""
+    escaped = rows.fold(needle).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    condition: ColumnElement[bool] = column.like(f"%{escaped}%", escape="\\")
+    return condition
+
+
+class _Repository(Generic[E]):
+    table: Table
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _to_row(self, entity: E) -> dict[str, Any]:
+        raise TypeError(f"{type(self).__name__} must define _to_row")
+
+    def _from_row(self, row: rows.Row) -> E:
+        raise TypeError(f"{type(self).__name__} must define _from_row")
+
+    def _write(self, statement: Executable, row: dict[str, Any]) -> int:
+        try:
+            return self._connection.execute(statement).rowcount
+        except IntegrityError as error:
+            conflict = conflict_for(error, row)
+            if conflict is None:
+                raise
+            raise conflict from error
+
+    def add(self, entity: E, /) -> None:
+        row = self._to_row(entity)
+        self._write(insert(self.table).values(row), row)
+
+    def update(self, entity: E, /) -> None:
+        row = self._to_row(entity)
+        statement = update(self.table).where(self.table.c.id == entity.id).values(row)
+        if self._write(statement, row) != 1:
+            raise KeyError(entity.id)
+
+    def get(self, entity_id: UUID, /) -> E | None:
+        row = self._connection.execute(
+            select(self.table).where(self.table.c.id == entity_id)
+        ).first()
+        return None if row is None else self._from_row(row._mapping)
+
+    def get_many(self, entity_ids: Collection[UUID], /) -> Mapping[UUID, E]:
+        if not entity_ids:
+            return {}
+        found = self._connection.execute(select(self.table).where(self.table.c.id.in_(entity_ids)))
+        return {row.id: self._from_row(row._mapping) for row in found}
+
+    def _active(self) -> ColumnElement[bool]:
+        return self.table.c.deleted_at.is_(None)
+
+    def _page(
+        self,
+        request: PageRequest,
+        conditions: Sequence[ColumnElement[bool]],
+        sort: Sequence[Any],
+        direction: SortDirection | None,
+    ) -> Page[E]:
+        """Active rows matching `conditions`, by `sort` in `direction` (when given), then always by
+        creation time and id, so pages neither repeat nor skip a row."""
+        where = and_(self._active(), *conditions)
+        total = self._connection.execute(
+            select(func.count()).select_from(self.table).where(where)
+        ).scalar_one()
+        order: list[Any] = []
+        if direction is not None:
+            order = [c.desc() if direction is SortDirection.DESC else c.asc() for c in sort]
+        order += [self.table.c.created_at, self.table.c.id]
+        statement: Select[Any] = (
+            select(self.table)
+            .where(where)
+            .order_by(*order)
+            .limit(request.size)
+            .offset(request.offset)
+        )
+        items = tuple(self._from_row(r._mapping) for r in self._connection.execute(statement))
+        return Page(items, request.number, request.size, total)
+
+    def _first_active(self, *conditions: ColumnElement[bool]) -> E | None:
+        statement = select(self.table).where(self._active(), *conditions).limit(1)
+        row = self._connection.execute(statement).first()
+        return None if row is None else self._from_row(row._mapping)
+
+
+class SqlAlchemyOrganisationUnitRepository(_Repository[UnitT]):
+    def __init__(self, connection: Connection, table: Table, kind: type[UnitT]) -> None:
+        super().__init__(connection)
+        self.table = table
+        self._kind = kind
+
+    def _to_row(self, entity: UnitT) -> dict[str, Any]:
+        return rows.unit_row(entity)
+
+    def _from_row(self, row: rows.Row) -> UnitT:
+        return rows.unit_from_row(self._kind, row)
+
+    def list(self, query: NameQuery, /) -> Page[UnitT]:
+        name = self.table.c.name_folded
+        conditions = [contains(name, query.name)] if query.name else []
+        return self._page(query.page, conditions, [name], query.sort_by_name)
+
+
+class SqlAlchemyEmployeeRepository(_Repository[Employee]):
+    table = tables.employees
+
+    def _to_row(self, entity: Employee) -> dict[str, Any]:
+        return rows.employee_row(entity)
+
+    def _from_row(self, row: rows.Row) -> Employee:
+        return rows.employee_from_row(row)
+
+    def list(self, query: EmployeeQuery, /) -> Page[Employee]:
+        c = self.table.c
+        conditions: list[ColumnElement[bool]] = []
+        if query.name:
+            conditions.append(
+                or_(
+                    contains(c.firstname_folded, query.name),
+                    contains(c.lastname_folded, query.name),
+                    contains(c.full_name_folded, query.name),
+                )
+            )
+        if query.department_id is not None:
+            conditions.append(c.department_id == query.department_id)
+        if query.project_id is not None:
+            conditions.append(c.project_id == query.project_id)
+        sort = [c.lastname_folded, c.firstname_folded]
+        return self._page(query.page, conditions, sort, query.sort_by_name)
+
+    def active_with_email(self, email_key: str, /) -> Employee | None:
+        return self._first_active(self.table.c.email_key == email_key)
+
+    def any_active_in_department(self, department_id: UUID, /) -> bool:
+        return self._first_active(self.table.c.department_id == department_id) is not None
+
+    def any_active_in_project(self, project_id: UUID, /) -> bool:
+        return self._first_active(self.table.c.project_id == project_id) is not None
+
+    def active_ids(self) -> Sequence[UUID]:
+        c = self.table.c
+        statement = select(c.id).where(self._active()).order_by(c.created_at, c.id)
+        return list(self._connection.execute(statement).scalars())
+
+    def lock(self, employee_ids: Collection[UUID], /) -> None:
+        # Always in id order, so two transactions locking the same employees cannot deadlock.
+        # SQLite ignores FOR UPDATE: its write transactions (BEGIN IMMEDIATE) run one at a time.
+        for employee_id in sorted(employee_ids):
+            self._connection.execute(
+                select(self.table.c.id).where(self.table.c.id == employee_id).with_for_update()
+            )
+
+
+class SqlAlchemyWorkdayRepository(_Repository[Workday]):
+    table = tables.workdays
+
+    def _to_row(self, entity: Workday) -> dict[str, Any]:
+        return rows.workday_row(entity)
+
+    def _from_row(self, row: rows.Row) -> Workday:
+        return rows.workday_from_row(row)
+
+    def list(self, query: WorkdayQuery, /) -> Page[Workday]:
+        c = self.table.c
+        conditions: list[ColumnElement[bool]] = []
+        if query.day is not None:
+            conditions.append(c.day == query.day)
+        if query.employee_id is not None:
+            conditions.append(c.employee_id == query.employee_id)
+        return self._page(query.page, conditions, [c.day], query.sort_by_date)
+
+    def active_in_month(self, employee_id: UUID, period: YearMonth, /) -> Sequence[Workday]:
+        c = self.table.c
+        statement = (
+            select(self.table)
+            .where(
+                self._active(),
+                c.employee_id == employee_id,
+                c.day.between(period.first_day, period.last_day),
+            )
+            .order_by(c.day, c.id)
+        )
+        return [self._from_row(r._mapping) for r in self._connection.execute(statement)]
+
+
+class SqlAlchemyInvoiceRepository(_Repository[Invoice]):
+    table = tables.invoices
+
+    def _to_row(self, entity: Invoice) -> dict[str, Any]:
+        return rows.invoice_row(entity)
+
+    def _from_row(self, row: rows.Row) -> Invoice:
+        return rows.invoice_from_row(row)
+
+    def list(self, query: InvoiceQuery, /) -> Page[Invoice]:
+        c = self.table.c
+        conditions: list[ColumnElement[bool]] = []
+        if query.employee_id is not None:
+            conditions.append(c.employee_id == query.employee_id)
+        if query.month is not None:
+            conditions.append(c.month == query.month)
+        if query.year is not None:
+            conditions.append(c.year == query.year)
+        return self._page(query.page, conditions, [c.year, c.month], query.sort_by_date)
+
+    def active_for(self, employee_id: UUID, period: YearMonth, /) -> Invoice | None:
+        c = self.table.c
+        return self._first_active(
+            c.employee_id == employee_id, c.year == period.year, c.month == period.month
+        )
+
+
+class SqlAlchemyUserRepository(_Repository[User]):
+    table = tables.users
+
+    def _to_row(self, entity: User) -> dict[str, Any]:
+        return rows.user_row(entity)
+
+    def _from_row(self, row: rows.Row) -> User:
+        return rows.user_from_row(row)
+
+    def with_email(self, email_key: str, /) -> User | None:
+        return self._first_active(self.table.c.email_key == email_key)
+
+    def all(self) -> Sequence[User]:
+        c = self.table.c
+        statement = select(self.table).where(self._active()).order_by(c.created_at, c.id)
+        return [self._from_row(r._mapping) for r in self._connection.execute(statement)]
+
+
+class SqlAlchemyInvoiceNumberCounter:
+    """One row per year, incremented in place: the row stays locked until the transaction ends,
+    so concurrent creations take their numbers one after another, and a rollback gives the
+    number back. That is what keeps committed numbers free of gaps."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def next(self, year: int, /) -> int:
+        table = tables.invoice_counters
+        upsert: Callable[..., Any] = (
+            postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert
+        )
+        statement = (
+            upsert(table)
+            .values(year=year, last_sequence=1)
+            .on_conflict_do_update(
+                index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1}
+            )
+            .returning(table.c.last_sequence)
+        )
+        return int(self._connection.execute(statement).scalar_one())
+
+
+class SqlAlchemyOutbox:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def put(self, job: RenderJob, /) -> None:
+        table = tables.outbox
+        self._connection.execute(delete(table).where(table.c.invoice_id == job.invoice_id))
+        self._connection.execute(
+            insert(table).values(
+                invoice_id=job.invoice_id, revision=job.revision, published_at=None
+            )
+        )
+
+    def settle(self, invoice_id: UUID, revision: int, /) -> None:
+        c = tables.outbox.c
+        self._connection.execute(
+            delete(tables.outbox).where(c.invoice_id == invoice_id, c.revision == revision)
+        )
+
+    def due(self, published_before: datetime, limit: int, /) -> Sequence[RenderJob]:
+        c = tables.outbox.c
+        statement = (
+            select(c.invoice_id, c.revision)
+            .where(or_(c.published_at.is_(None), c.published_at < published_before))
+            .order_by(c.published_at.is_not(None), c.published_at, c.invoice_id)
+            .limit(limit)
+        )
+        return [RenderJob(r.invoice_id, r.revision) for r in self._connection.execute(statement)]
+
+    def mark_published(self, invoice_id: UUID, revision: int, at: datetime, /) -> None:
+        c = tables.outbox.c
+        self._connection.execute(
+            update(tables.outbox)
+            .where(c.invoice_id == invoice_id, c.revision == revision)
+            .values(published_at=at)
+        )

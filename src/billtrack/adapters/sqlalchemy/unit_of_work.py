@@ -1,0 +1,91 @@
+"""The SQLAlchemy unit of work: one connection, one transaction, for one `with` block."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from billtrack.adapters.sqlalchemy import tables
+from billtrack.adapters.sqlalchemy.repositories import (
+    SqlAlchemyEmployeeRepository,
+    SqlAlchemyInvoiceNumberCounter,
+    SqlAlchemyInvoiceRepository,
+    SqlAlchemyOrganisationUnitRepository,
+    SqlAlchemyOutbox,
+    SqlAlchemyUserRepository,
+    SqlAlchemyWorkdayRepository,
+)
+from billtrack.domain.model.organisation import Department, Project
+from billtrack.ports.errors import DependencyUnavailable
+
+
+def _is_outage(error: BaseException | None) -> bool:
+    """Whether `error` means the database could not be reached (as opposed to a bad statement)."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class SqlAlchemyUnitOfWork:
+    departments: SqlAlchemyOrganisationUnitRepository[Department]
+    projects: SqlAlchemyOrganisationUnitRepository[Project]
+    employees: SqlAlchemyEmployeeRepository
+    workdays: SqlAlchemyWorkdayRepository
+    invoices: SqlAlchemyInvoiceRepository
+    users: SqlAlchemyUserRepository
+    invoice_numbers: SqlAlchemyInvoiceNumberCounter
+    outbox: SqlAlchemyOutbox
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("this unit of work is already in a transaction")
+        try:
+            connection = self._connection = self._engine.connect()
+        except DBAPIError as error:
+            raise DependencyUnavailable("database", type(error.orig).__name__) from error
+        self.departments = SqlAlchemyOrganisationUnitRepository(
+            connection, tables.departments, Department
+        )
+        self.projects = SqlAlchemyOrganisationUnitRepository(connection, tables.projects, Project)
+        self.employees = SqlAlchemyEmployeeRepository(connection)
+        self.workdays = SqlAlchemyWorkdayRepository(connection)
+        self.invoices = SqlAlchemyInvoiceRepository(connection)
+        self.users = SqlAlchemyUserRepository(connection)
+        self.invoice_numbers = SqlAlchemyInvoiceNumberCounter(connection)
+        self.outbox = SqlAlchemyOutbox(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.rollback()
+                connection.close()
+            except DBAPIError:
+                # The connection is gone with the database; what went wrong first is `exc`.
+                connection.invalidate()
+        if _is_outage(exc):
+            raise DependencyUnavailable("database", type(exc).__name__) from exc
+
+    def _require_connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("outside a transaction")
+        return self._connection
+
+    def commit(self) -> None:
+        self._require_connection().commit()
+
+    def rollback(self) -> None:
+        self._require_connection().rollback()

@@ -1,0 +1,84 @@
+"""Every port has an in-memory adapter, and mypy checks each against its Protocol here."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
+from billtrack.adapters.memory.clock import ManualClock
+from billtrack.adapters.memory.mailer import InMemoryMailer
+from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.adapters.memory.rendering import RecordingPdfRenderer
+from billtrack.adapters.memory.security import FastPasswordHasher, InMemoryTokenIssuer
+from billtrack.adapters.memory.storage import InMemoryObjectStorage
+from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from billtrack.adapters.system.clock import SystemClock
+from billtrack.ports.clock import Clock
+from billtrack.ports.jobs import MailJob, RenderJob
+from billtrack.ports.mail import Mailer, MailMessage
+from billtrack.ports.queries import NameQuery
+from billtrack.ports.queues import InvoiceQueue, MailQueue
+from billtrack.ports.rendering import InvoiceDocument, PdfRenderer
+from billtrack.ports.security import PasswordHasher, TokenIssuer
+from billtrack.ports.storage import ObjectStorage
+from billtrack.ports.unit_of_work import UnitOfWork
+
+DOCUMENT = InvoiceDocument(
+    number="2024-000001",
+    issue_date=date(2024, 11, 4),
+    period_label="October 2024",
+    employee_name="Ada Lovelace",
+    employee_email="ada@example.com",
+    department="Finance",
+    project="Audit",
+    salary=Decimal("4000.00"),
+    weekdays=23,
+    total_hours=Decimal("16.00"),
+    hourly_rate=Decimal("21.7391"),
+    amount=Decimal("347.83"),
+    workdays=((date(2024, 10, 14), Decimal("8.00")), (date(2024, 10, 15), Decimal("8.00"))),
+)
+
+
+def test_each_port_has_an_in_memory_adapter_that_answers() -> None:
+    clock: Clock = ManualClock(datetime(2024, 11, 15, tzinfo=UTC))
+    uow: UnitOfWork = InMemoryUnitOfWork()
+    with uow:
+        assert uow.departments.list(NameQuery()).total_count == 0
+    queue = InMemoryQueue[RenderJob]()
+    invoice_queue: InvoiceQueue = queue
+    job = RenderJob(uuid4(), 1)
+    invoice_queue.publish(job)
+    assert queue.pending() == [job]
+    mail_queue: MailQueue = InMemoryQueue[MailJob]()
+    mail_queue.publish(MailJob(job.invoice_id, 1))
+    storage: ObjectStorage = InMemoryObjectStorage(clock.now)
+    storage.put("k", b"pdf", "application/pdf")
+    assert storage.get("k") == b"pdf"
+    renderer: PdfRenderer = RecordingPdfRenderer()
+    assert renderer.render(DOCUMENT).startswith(b"%PDF-")
+    mailer = InMemoryMailer()
+    as_port: Mailer = mailer
+    as_port.send(MailMessage(to="ada@example.com", subject="s", body="b"))
+    assert len(mailer.sent) == 1
+    hasher: PasswordHasher = FastPasswordHasher()
+    assert hasher.verify("correct horse", hasher.hash("correct horse"))
+    assert not hasher.verify("wrong horse", hasher.hash("correct horse"))
+    tokens: TokenIssuer = InMemoryTokenIssuer(clock.now)
+    user_id = uuid4()
+    assert tokens.verify(tokens.issue(user_id)) == user_id
+
+
+def test_the_builtin_renderer_fits_the_port() -> None:
+    renderer: PdfRenderer = BuiltinPdfRenderer()
+    assert renderer.render(DOCUMENT).startswith(b"%PDF-")
+
+
+def test_the_system_clock_takes_today_in_the_business_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    ahead, behind = SystemClock(ZoneInfo("Pacific/Kiritimati")), SystemClock(ZoneInfo("Etc/GMT+12"))
+    # UTC+14 and UTC-12 are 26 hours apart: their dates always differ, by one day or two.
+    assert 1 <= (ahead.today() - behind.today()).days <= 2
