@@ -3,12 +3,14 @@ every adapter. An adapter family added later joins by adding a parameter here.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from billtrack.adapters.local.storage import LocalFolderStorage
 from billtrack.adapters.memory.clock import ManualClock
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.store import InMemoryStore
@@ -39,11 +41,18 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2024, 11, 15, 12, tzinfo=UTC))
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "local"])
 def storage(
-    request: pytest.FixtureRequest, clock: ManualClock
-) -> Iterator[tuple[ObjectStorage, UrlOpener, Callable[[timedelta], None]]]:
+    request: pytest.FixtureRequest, clock: ManualClock, tmp_path: Path
+) -> tuple[ObjectStorage, UrlOpener, Callable[[timedelta], None]]:
     """An empty object storage, how to download one of its URLs, and how to let time pass."""
-    if request.param == "memory":
-        memory = InMemoryObjectStorage(clock.now)
-        yield memory, memory.open_url, clock.advance
+    if request.param == "local":
+        local = LocalFolderStorage(
+            tmp_path / "files",
+            signing_key=b"k" * 32,
+            base_url="http://127.0.0.1:8000",
+            now=clock.now,
+        )
+        return local, local.open_url, clock.advance
+    memory = InMemoryObjectStorage(clock.now)
+    return memory, memory.open_url, clock.advance

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from billtrack.entrypoints.secret import check_secret
 
 
 class Settings(BaseSettings):
@@ -14,20 +16,42 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("billtrack-data")
     """The embedded default's folder: database, PDFs, mails, generated secret."""
+    database_url: str | None = None
+    """A SQLAlchemy URL; by default a SQLite file in the data folder."""
     timezone: str = "UTC"
     """The business time zone (IANA name) for "today" and "this month"."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Where clients reach the API; download links of the local storage start with it."""
+    jwt_secret: SecretStr | None = None
+    """The signing secret, at least 32 bytes; by default generated once into the data folder."""
+    mail_from: str = "billtrack <billtrack@localhost>"
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(
                 f"unknown time zone {value!r}: use an IANA name like Europe/Berlin"
-            ) from exc
+            ) from error
+        return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_secret(value.get_secret_value())
         return value
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'billtrack.sqlite3').resolve()}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.database.startswith("sqlite")

@@ -23,7 +23,7 @@ def round_half_away_from_zero(value: Fraction, places: int) -> Decimal:
     scaled = abs(value) * 10**places
     units = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
     rounded = Decimal(f"{units}E-{places}")  # parsed, not computed: no context rounds it
-    return -rounded if value < 0 else rounded
+    return rounded.copy_negate() if value < 0 else rounded  # copy_negate: exact, unlike -x
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.usecases.invoices import invoice_month, list_invoices
+from billtrack.domain.usecases.pipeline import republish_owed
 from billtrack.entrypoints.bootstrap import Services
-from billtrack.entrypoints.cli.demo_company import seed_demo_company
+from billtrack.entrypoints.cli.demo_company import demo_employees, log_demo_month
 from billtrack.entrypoints.cli.table import render_table
 from billtrack.entrypoints.http.json_encoding import encode
 from billtrack.entrypoints.http.schemas import InvoiceOut
@@ -25,9 +27,12 @@ def run_demo(
 ) -> str:
     """The demo's report: a table of the month's invoices (or their JSON)."""
     month = month or YearMonth.of(services.clock.today()).previous()
-    uow = services.uow()
-    seed_demo_company(uow, services.clock, month)
-    invoice_month(uow, services.clock, services.render_queue, year=month.year, month=month.month)
+    uow, clock = services.uow(), services.clock
+    employees = demo_employees(uow, clock)
+    log_demo_month(uow, clock, employees, month)
+    # The in-process queue starts empty: feed it what the outbox still owes from a previous run.
+    republish_owed(uow, services.render_queue, clock, older_than=timedelta(0))
+    invoice_month(uow, clock, services.render_queue, year=month.year, month=month.month)
     report = drain(services)
     invoices = list_invoices(
         uow,
@@ -65,7 +70,7 @@ def run_demo(
         footer=("", "Total", "", "", str(total), ""),
     )
     summary = (
-        f"{len(invoices)} invoices for {month}, {report.rendered} PDFs rendered"
+        f"{len(invoices)} invoices for {month}, {report.rendered} PDFs rendered now"
         + (f", saved in {pdf_folder}" if pdf_folder is not None else "")
         + (f"; given up: {'; '.join(report.given_up)}" if report.given_up else "")
     )

@@ -1,6 +1,7 @@
-"""A demo company: three departments, three projects, a dozen employees, and one month of hours.
+"""A demo company: three departments, three projects, a dozen employees, and their hours.
 
-The same seed always gives the same company, so the demo's table is the same on every machine.
+The same seed always gives the same hours, so the demo's table is the same on every machine, and
+running the demo again on the same data folder finds the company instead of hiring it twice.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.usecases.employees import EmployeeDetails, create_employee
 from billtrack.domain.usecases.organisation import departments, projects
@@ -35,21 +37,21 @@ EMPLOYEES = (
 HOURS = tuple(Decimal(h) for h in ("6.00", "7.50", "8.00", "8.00", "8.00", "8.50", "9.25"))
 
 
-def seed_demo_company(uow: UnitOfWork, clock: Clock, month: YearMonth, seed: int = 2024) -> int:
-    """Create the company and log its employees' workdays in `month`; answers how many workdays.
-
-    Most people work most weekdays; some take a day off, and a few put in a Saturday.
-    """
-    chance = random.Random(seed)  # noqa: S311 - demo data, not secrets
+def demo_employees(uow: UnitOfWork, clock: Clock) -> list[Employee]:
+    """The demo company's employees, hired (with their departments and projects) on first use."""
+    emails = [f"{first}.{last}@example.com".lower() for first, last, _ in EMPLOYEES]
+    with uow:
+        found = [uow.employees.active_with_email(email) for email in emails]
+    if all(found):
+        return [e for e in found if e is not None]
     department_ids = [departments.create(uow, clock, name=n).id for n in DEPARTMENTS]
     project_ids = [projects.create(uow, clock, name=n).id for n in PROJECTS]
-    logged = 0
-    for index, (first, last, salary) in enumerate(EMPLOYEES):
-        employee = create_employee(
+    return [
+        create_employee(
             uow,
             clock,
             EmployeeDetails(
-                email=f"{first}.{last}@example.com".lower(),
+                email=email,
                 firstname=first,
                 lastname=last,
                 salary=Decimal(salary),
@@ -57,12 +59,29 @@ def seed_demo_company(uow: UnitOfWork, clock: Clock, month: YearMonth, seed: int
                 project_id=project_ids[(index // 2) % len(project_ids)],
             ),
         ).employee
+        for index, (email, (first, last, salary)) in enumerate(zip(emails, EMPLOYEES, strict=True))
+    ]
+
+
+def log_demo_month(
+    uow: UnitOfWork, clock: Clock, employees: list[Employee], month: YearMonth, seed: int = 2024
+) -> int:
+    """Log the employees' workdays in `month`, unless they are logged already; answers how many.
+
+    Most people work most weekdays; some take a day off, and a few put in a Saturday.
+    """
+    with uow:
+        if any(uow.workdays.active_in_month(e.id, month) for e in employees):
+            return 0
+    chance = random.Random(f"{seed}-{month}")  # noqa: S311 - demo data, not secrets
+    logged = 0
+    for employee in employees:
         day = month.first_day
         while day <= min(month.last_day, clock.today()):
-            weekday = day.weekday() < 5
-            if (weekday and chance.random() < 0.9) or (
-                day.weekday() == 5 and chance.random() < 0.1
-            ):
+            works = chance.random() < (
+                0.9 if day.weekday() < 5 else 0.1 if day.weekday() == 5 else 0
+            )
+            if works:
                 log_workday(uow, clock, WorkdayDetails(day, chance.choice(HOURS), employee.id))
                 logged += 1
             day += timedelta(days=1)

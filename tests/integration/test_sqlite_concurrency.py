@@ -1,0 +1,79 @@
+"""The embedded default under load: API threads and a worker writing one SQLite file at once.
+
+WAL, busy_timeout and BEGIN IMMEDIATE are what keep this free of "database is locked"."""
+
+from __future__ import annotations
+
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import Engine
+
+from billtrack.adapters.memory.clock import ManualClock
+from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.adapters.memory.rendering import RecordingPdfRenderer
+from billtrack.adapters.memory.storage import InMemoryObjectStorage
+from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from billtrack.domain.model.invoice import InvoiceStatus
+from billtrack.domain.usecases.invoices import InvoiceDetails, create_invoice
+from billtrack.domain.usecases.pipeline import render_invoice
+from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
+from billtrack.ports.jobs import MailJob, RenderJob
+from billtrack.ports.queries import InvoiceQuery, PageRequest
+from tests.integration.test_postgres_concurrency import hire
+
+CLOCK = ManualClock(datetime(2024, 11, 15, 12, tzinfo=UTC))
+
+
+def test_api_threads_and_a_worker_share_one_file(sqlite_engine: Engine) -> None:
+    employees = hire(sqlite_engine, 16)
+    render_queue, mail_queue = InMemoryQueue[RenderJob](), InMemoryQueue[MailJob]()
+    storage, renderer = InMemoryObjectStorage(CLOCK.now), RecordingPdfRenderer()
+    api_done = threading.Event()
+
+    def api(slice_: list[UUID], seed: int) -> int:
+        chance, uow, created = random.Random(seed), SqlAlchemyUnitOfWork(sqlite_engine), 0
+        for employee_id in slice_:
+            for day in range(1, 4):
+                log_workday(
+                    uow,
+                    CLOCK,
+                    WorkdayDetails(
+                        date(2024, 10, day), Decimal(chance.choice(["4", "8"])), employee_id
+                    ),
+                )
+            for month in (9, 10):
+                create_invoice(uow, CLOCK, render_queue, InvoiceDetails(month, 2024, employee_id))
+                created += 1
+        return created
+
+    def worker() -> int:
+        rendered, uow = 0, SqlAlchemyUnitOfWork(sqlite_engine)
+        while not (api_done.is_set() and not len(render_queue)):
+            job = render_queue.receive(timeout=0.05)
+            if job is None:
+                continue
+            render_invoice(
+                job, uow=uow, renderer=renderer, storage=storage, clock=CLOCK, mail_queue=mail_queue
+            )
+            render_queue.acknowledge(job)
+            rendered += 1
+        return rendered
+
+    with ThreadPoolExecutor(5) as pool:
+        rendering = pool.submit(worker)
+        apis = [pool.submit(api, employees[i::4], i) for i in range(4)]
+        created = sum(f.result() for f in apis)
+        api_done.set()
+        rendered = rendering.result()
+
+    assert created == rendered == 32
+    with SqlAlchemyUnitOfWork(sqlite_engine) as uow:
+        invoices = uow.invoices.list(InvoiceQuery(PageRequest(1, 100))).items
+    assert sorted(i.number.sequence for i in invoices) == list(range(1, 33))
+    assert {i.status for i in invoices} == {InvoiceStatus.GENERATED}
+    assert len(mail_queue) == 32

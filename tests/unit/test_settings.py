@@ -1,0 +1,55 @@
+"""Settings refuse to start on what would be unsafe or meaningless."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from billtrack.entrypoints.secret import InsecureSecret, derived_key, load_or_create_secret
+from billtrack.entrypoints.settings import Settings
+
+
+def test_defaults_keep_everything_in_the_data_folder(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert settings.database == f"sqlite:///{tmp_path.resolve() / 'billtrack.sqlite3'}"
+    assert settings.is_embedded_database
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BILLTRACK_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("BILLTRACK_DATABASE_URL", "postgresql+psycopg://u@db/billtrack")
+    settings = Settings()
+    assert settings.zone.key == "Europe/Berlin"
+    assert not settings.is_embedded_database
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="IANA name"):
+        Settings(timezone="Mars/Olympus_Mons")
+
+
+@pytest.mark.parametrize("secret", ["short", "x" * 31, "super-secret-key-change-in-production"])
+def test_weak_secrets_are_refused(secret: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(jwt_secret=SecretStr(secret))
+
+
+def test_the_generated_secret_is_kept_private_and_reused(tmp_path: Path) -> None:
+    first = load_or_create_secret(tmp_path)
+    assert len(first) >= 32
+    assert load_or_create_secret(tmp_path) == first
+    assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
+
+
+def test_a_weak_secret_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.key").write_text("changeme\n")
+    with pytest.raises(InsecureSecret):
+        load_or_create_secret(tmp_path)
+
+
+def test_each_purpose_gets_its_own_key() -> None:
+    assert derived_key("s" * 40, "download links") != derived_key("s" * 40, "tokens")
+    assert len(derived_key("s" * 40, "download links")) == 32
