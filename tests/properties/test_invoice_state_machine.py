@@ -425,6 +425,16 @@ class InvoiceMachine(RuleBasedStateMachine):
             assert (view.workday.employee_id, view.workday.day) == (new.employee_id, new.day)
             self.model_workdays[workday_id] = new
 
+    @rule(workday_id=workdays, day=st.sampled_from(DAYS))
+    def move_workday(self, workday_id: UUID, day: date) -> None:
+        """Only the date: into another month, or out of a closed one."""
+        self.change_workday(workday_id, None, day, None)
+
+    @rule(workday_id=workdays, employee_id=employees)
+    def reassign_workday(self, workday_id: UUID, employee_id: UUID) -> None:
+        """Only the employee: the same date in someone else's month."""
+        self.change_workday(workday_id, employee_id, None, None)
+
     @rule(workday_id=workdays)
     def delete_workday(self, workday_id: UUID) -> None:
         current = self.model_workdays[workday_id]

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
+from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.adapters.local.mailer import FolderMailer
 from billtrack.adapters.local.storage import LocalFolderStorage
 from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.adapters.passwords.argon2_hasher import Argon2PasswordHasher
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -27,6 +29,7 @@ from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import Mailer
 from billtrack.ports.rendering import PdfRenderer
+from billtrack.ports.security import PasswordHasher, TokenIssuer
 from billtrack.ports.storage import ObjectStorage
 from billtrack.ports.unit_of_work import UnitOfWork
 
@@ -44,7 +47,11 @@ class Services:
     storage: ObjectStorage
     renderer: PdfRenderer
     mailer: Mailer
+    hasher: PasswordHasher
+    tokens: TokenIssuer
     secret: str
+    probes: dict[str, Callable[[], object]] = field(default_factory=dict)
+    """Readiness checks by dependency name: each raises when its dependency is down."""
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -99,8 +106,21 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
         "mailer": lambda: FolderMailer(
             settings.data_dir / "mail", sender=settings.mail_from, now=clock.now
         ),
+        "hasher": Argon2PasswordHasher,
+        "tokens": lambda: JwtTokenIssuer(secret, now=clock.now, lifetime=settings.token_lifetime),
     }
     built = {
         name: overrides[name] if name in overrides else make() for name, make in factories.items()
     }
-    return Services(settings=settings, clock=clock, secret=secret, closers=closers, **built)
+    probes = overrides.get("probes") or {
+        "database": lambda: _probe_database(built["uow"]),
+        "storage": lambda: built["storage"].exists("health/probe"),
+    }
+    return Services(
+        settings=settings, clock=clock, secret=secret, probes=probes, closers=closers, **built
+    )
+
+
+def _probe_database(new_uow: Callable[[], UnitOfWork]) -> None:
+    with new_uow() as uow:
+        uow.users.with_email("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +26,14 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     """The signing secret, at least 32 bytes; by default generated once into the data folder."""
     mail_from: str = "billtrack <billtrack@localhost>"
+    cors_origins: str = ""
+    """Comma-separated origins allowed to call the API from a browser."""
+    token_lifetime: timedelta = timedelta(hours=24)
+    download_link_lifetime: timedelta = timedelta(minutes=15)
+    admin_email: str | None = None
+    """The first user, created at start when there is no user yet."""
+    admin_password: SecretStr | None = None
+    """The first user's password; generated and printed once when not given."""
 
     @field_validator("timezone")
     @classmethod
@@ -43,6 +52,10 @@ class Settings(BaseSettings):
         if value is not None:
             check_secret(value.get_secret_value())
         return value
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def zone(self) -> ZoneInfo:

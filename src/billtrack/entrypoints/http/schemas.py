@@ -1,13 +1,17 @@
-"""Answer schemas of the HTTP contract: camelCase, embedded objects, Decimals for money and hours."""
+"""Schemas of the HTTP contract: camelCase, embedded objects, Decimals for money and hours.
+
+Answers write Decimals as JSON numbers with their places (see `json_encoding`), so their schema
+says `number`; requests accept a number or a numeric string, parsed straight into a Decimal.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from billtrack.domain.model.organisation import OrganisationUnit
@@ -16,6 +20,7 @@ from billtrack.entrypoints.http.json_encoding import encode
 from billtrack.ports.queries import Page
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
+Number = Annotated[Decimal, WithJsonSchema({"type": "number"})]
 
 
 class Answer(BaseModel):
@@ -43,7 +48,7 @@ class EmployeeOut(Answer):
     email: str
     firstname: str
     lastname: str
-    salary: Decimal
+    salary: Number
     department: NamedOut
     project: NamedOut
 
@@ -64,7 +69,7 @@ class EmployeeOut(Answer):
 class WorkdayOut(Answer):
     id: UUID
     date: date
-    hours: Decimal
+    hours: Number
     employee: EmployeeOut
 
     @classmethod
@@ -83,9 +88,9 @@ class InvoiceOut(Answer):
     number: str
     status: str
     error: str | None
-    total_hours: Decimal
-    hourly_rate: Decimal
-    amount: Decimal
+    total_hours: Number
+    hourly_rate: Number
+    amount: Number
     created_at: datetime
     generated_at: datetime | None
 
@@ -121,3 +126,12 @@ class PageOut(Answer, Generic[ItemT]):
         return cls(
             items=items, page_number=page.number, page_size=page.size, total_count=page.total_count
         )
+
+
+class LoginAnswer(Answer):
+    jwt_token: str
+
+
+class Health(Answer):
+    status: str
+    checks: dict[str, str] = {}

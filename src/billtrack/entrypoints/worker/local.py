@@ -7,9 +7,11 @@ given up (for a render, the invoice shows `failed` with the reason), as a dead-l
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 from billtrack.adapters.memory.queues import InMemoryQueue
@@ -18,12 +20,14 @@ from billtrack.domain.usecases.pipeline import (
     mail_invoice,
     record_render_failure,
     render_invoice,
+    republish_owed,
 )
 from billtrack.entrypoints.bootstrap import Services
 from billtrack.ports.jobs import MailJob, RenderJob
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+SWEEP_EVERY = timedelta(minutes=1)
 JobT = TypeVar("JobT", RenderJob, MailJob)
 ResultT = TypeVar("ResultT")
 
@@ -36,12 +40,71 @@ class WorkerReport:
     given_up: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Attempts:
-    max_attempts: int
-    counts: Counter[RenderJob | MailJob] = field(default_factory=Counter)
+class LocalWorker:
+    def __init__(self, services: Services, max_attempts: int = MAX_ATTEMPTS) -> None:
+        self.services = services
+        self.max_attempts = max_attempts
+        self.report = WorkerReport()
+        self._attempts: Counter[RenderJob | MailJob] = Counter()
 
-    def run(
+    def work_once(self, timeout: float = 0) -> bool:
+        """Handle one job (waiting up to `timeout` seconds for one); answers whether there was one."""
+        services = self.services
+        if (render_job := services.render_queue.receive(timeout)) is not None:
+            outcome = self._attempt(
+                services.render_queue,
+                render_job,
+                lambda: render_invoice(
+                    render_job,
+                    uow=services.uow(),
+                    renderer=services.renderer,
+                    storage=services.storage,
+                    clock=services.clock,
+                    mail_queue=services.mail_queue,
+                ),
+                lambda error: self._give_up_render(render_job, error),
+            )
+            if outcome is RenderOutcome.RENDERED:
+                self.report.rendered += 1
+            elif outcome is not None:
+                self.report.skipped += 1
+            return True
+        if (mail_job := services.mail_queue.receive()) is not None:
+            sent = self._attempt(
+                services.mail_queue,
+                mail_job,
+                lambda: mail_invoice(
+                    mail_job, uow=services.uow(), storage=services.storage, mailer=services.mailer
+                ),
+                lambda error: self.report.given_up.append(
+                    f"mail of {mail_job.invoice_id}: {error}"
+                ),
+            )
+            self.report.mailed += bool(sent)
+            return True
+        return False
+
+    def drain(self) -> WorkerReport:
+        """Work until both queues are empty."""
+        while self.work_once():
+            pass
+        return self.report
+
+    def run(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
+        """Work until `stop` is set, sweeping the outbox now and then for renders a lost
+        publication left owed."""
+        services, last_sweep = self.services, None
+        while not stop.is_set():
+            now = services.clock.now()
+            if last_sweep is None or now - last_sweep >= SWEEP_EVERY:
+                republish_owed(services.uow(), services.render_queue, services.clock)
+                last_sweep = now
+            try:
+                self.work_once(timeout=poll_seconds)
+            except Exception:
+                log.exception("the local worker hit an unexpected error; it carries on")
+
+    def _attempt(
         self,
         queue: InMemoryQueue[JobT],
         job: JobT,
@@ -51,62 +114,39 @@ class _Attempts:
         """`work()`, acknowledging the job; on failure the job goes back, or is given up."""
         try:
             result = work()
-        except Exception as exc:
-            self.counts[job] += 1
-            log.exception("%s failed (attempt %d of %d)", job, self.counts[job], self.max_attempts)
+        except Exception as error:
+            self._attempts[job] += 1
+            count = self._attempts[job]
+            log.exception("%s failed (attempt %d of %d)", job, count, self.max_attempts)
             queue.acknowledge(job)
-            if self.counts[job] < self.max_attempts:
+            if count < self.max_attempts:
                 queue.publish(job)
             else:
-                give_up(exc)
+                give_up(error)
             return None
         queue.acknowledge(job)
         return result
 
+    def _give_up_render(self, job: RenderJob, error: Exception) -> None:
+        record_render_failure(job, f"{type(error).__name__}: {error}", uow=self.services.uow())
+        self.report.given_up.append(f"render of invoice {job.invoice_id}: {error}")
+
 
 def drain(services: Services, max_attempts: int = MAX_ATTEMPTS) -> WorkerReport:
     """Work until both queues are empty; answers what was done."""
-    report = WorkerReport()
-    attempts = _Attempts(max_attempts)
+    return LocalWorker(services, max_attempts).drain()
 
-    def render(job: RenderJob) -> RenderOutcome:
-        return render_invoice(
-            job,
-            uow=services.uow(),
-            renderer=services.renderer,
-            storage=services.storage,
-            clock=services.clock,
-            mail_queue=services.mail_queue,
-        )
 
-    def give_up_render(job: RenderJob, exc: Exception) -> None:
-        record_render_failure(job, f"{type(exc).__name__}: {exc}", uow=services.uow())
-        report.given_up.append(f"render of invoice {job.invoice_id}: {exc}")
+def start_in_background(services: Services) -> Callable[[], None]:
+    """Run a worker on a daemon thread; answers the function that stops it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=LocalWorker(services).run, args=(stop,), name="billtrack-worker", daemon=True
+    )
+    thread.start()
 
-    def mail(job: MailJob) -> bool:
-        return mail_invoice(
-            job, uow=services.uow(), storage=services.storage, mailer=services.mailer
-        )
+    def stop_worker() -> None:
+        stop.set()
+        thread.join(timeout=10)
 
-    while True:
-        if (render_job := services.render_queue.receive()) is not None:
-            outcome = attempts.run(
-                services.render_queue,
-                render_job,
-                lambda: render(render_job),
-                lambda exc: give_up_render(render_job, exc),
-            )
-            if outcome is RenderOutcome.RENDERED:
-                report.rendered += 1
-            elif outcome is not None:
-                report.skipped += 1
-        elif (mail_job := services.mail_queue.receive()) is not None:
-            sent = attempts.run(
-                services.mail_queue,
-                mail_job,
-                lambda: mail(mail_job),
-                lambda exc: report.given_up.append(f"mail of invoice {mail_job.invoice_id}: {exc}"),
-            )
-            report.mailed += bool(sent)
-        else:
-            return report
+    return stop_worker

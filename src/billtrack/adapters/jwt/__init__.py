@@ -1,0 +1,1 @@
+"""Access tokens as compact JWS (HS256), as the original service issued them."""

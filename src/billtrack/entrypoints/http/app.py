@@ -1,0 +1,100 @@
+"""The FastAPI application factory: no app is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from billtrack import __version__
+from billtrack.domain.usecases.organisation import departments, projects
+from billtrack.entrypoints.bootstrap import Services, bootstrap
+from billtrack.entrypoints.http import problems
+from billtrack.entrypoints.http.middleware import ContractQueryString, RequestContext
+from billtrack.entrypoints.http.routes import auth, employees, files, health, invoices, workdays
+from billtrack.entrypoints.http.routes.organisation import organisation_router
+from billtrack.entrypoints.http.throttle import LoginThrottle
+from billtrack.entrypoints.settings import Settings
+
+QUERY_NAMES = (
+    "page",
+    "pageSize",
+    "filterByName",
+    "sortByName",
+    "filterByEmployeeName",
+    "filterByDepartment",
+    "filterByProject",
+    "filterByDate",
+    "filterByEmployee",
+    "sortByDate",
+    "filterByMonth",
+    "filterByYear",
+)
+DESCRIPTION = """Turn logged working hours into monthly invoices.
+
+Log in with `POST /api/login`, then send `Authorization: Bearer <jwtToken>` on every other route.
+Errors are `application/problem+json`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    on_start: Callable[[Services], Callable[[], None] | None] | None = None,
+    **overrides: Any,
+) -> FastAPI:
+    """The API over `services`, or over services bootstrapped from `settings` (and `overrides`).
+    `on_start` runs when the app starts (the embedded default starts its worker there) and may
+    answer a function to run when it stops."""
+    running = services or bootstrap(settings or Settings(), **overrides)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = on_start(running) if on_start else None
+        try:
+            yield
+        finally:
+            if stop is not None:
+                stop()
+            if services is None:
+                running.close()
+
+    app = FastAPI(
+        title="billtrack",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = running
+    app.state.login_throttle = LoginThrottle(running.clock.now)
+    problems.install(app)
+
+    api = APIRouter(prefix="/api")
+    api.include_router(auth.router)
+    api.include_router(health.router)
+    api.include_router(organisation_router(departments, "departments"))
+    api.include_router(organisation_router(projects, "projects"))
+    api.include_router(employees.router)
+    api.include_router(workdays.router)
+    api.include_router(invoices.router)
+    api.include_router(files.router)
+    app.include_router(api)
+
+    origins = running.settings.allowed_origins
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Location", "X-Request-Id", "Retry-After"],
+        )
+    app.add_middleware(ContractQueryString, names=QUERY_NAMES)
+    app.add_middleware(RequestContext)
+    return app

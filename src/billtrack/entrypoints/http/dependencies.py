@@ -1,0 +1,90 @@
+"""FastAPI dependencies: the services, a unit of work per request, the body, paging, the user."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from billtrack.domain.model.errors import AuthenticationFailed, ValidationFailed
+from billtrack.domain.model.user import User
+from billtrack.domain.usecases.users import authenticate
+from billtrack.entrypoints.bootstrap import Services
+from billtrack.entrypoints.http.inputs import Body, BodyError
+from billtrack.ports.queries import PageRequest
+from billtrack.ports.unit_of_work import UnitOfWork
+
+ModelT = TypeVar("ModelT", bound=Body)
+bearer = HTTPBearer(auto_error=False, description="A token from POST /api/login")
+
+
+def services(request: Request) -> Services:
+    running: Services = request.app.state.services
+    return running
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def new_uow(running: ServicesDep) -> UnitOfWork:
+    return running.uow()
+
+
+UowDep = Annotated[UnitOfWork, Depends(new_uow)]
+
+
+async def current_user(
+    running: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed("a bearer token is required")
+    return await run_in_threadpool(
+        authenticate, running.uow(), running.tokens, credentials.credentials
+    )
+
+
+def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
+    """Read the body as `model`, every failure a 400 that names the fields."""
+
+    async def read(request: Request) -> ModelT:
+        raw = await request.body()
+        try:
+            return model.parse(raw)
+        except BodyError as error:
+            raise ValidationFailed({"serializerErrors": (str(error),)}) from error
+        except ValidationError as error:
+            errors: dict[str, list[str]] = {}
+            for item in error.errors():
+                location = item["loc"][0] if item["loc"] else "body"
+                errors.setdefault(model.field_name(location), []).append(item["msg"])
+            raise ValidationFailed({f: tuple(m) for f, m in errors.items()}) from error
+
+    return read
+
+
+def body_schema(model: type[Body]) -> dict[str, Any]:
+    """The OpenAPI requestBody of a route that reads `model` with `json_body`."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema(by_alias=True)}},
+        }
+    }
+
+
+def paging(
+    page: Annotated[int | None, Query(description="Starts at 1.")] = None,
+    page_size: Annotated[
+        int | None,
+        Query(alias="pageSize", description="10 by default; above 1000 is served as 1000."),
+    ] = None,
+) -> PageRequest:
+    return PageRequest(page if page is not None else 1, page_size if page_size is not None else 10)
+
+
+PageDep = Annotated[PageRequest, Depends(paging)]

@@ -1,0 +1,1 @@
+"""The routes of the v1 contract, one module per resource."""

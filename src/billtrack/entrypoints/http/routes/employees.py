@@ -1,0 +1,94 @@
+"""Employees."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from billtrack.domain.usecases import employees as use
+from billtrack.entrypoints.http.dependencies import (
+    PageDep,
+    ServicesDep,
+    UowDep,
+    body_schema,
+    current_user,
+    json_body,
+)
+from billtrack.entrypoints.http.inputs import EmployeeBody
+from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
+from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
+from billtrack.entrypoints.http.schemas import EmployeeOut, PageOut
+from billtrack.ports.queries import EmployeeQuery, SortDirection
+
+router = APIRouter(prefix="/employees", tags=["Employees"], dependencies=[Depends(current_user)])
+Body = Annotated[EmployeeBody, Depends(json_body(EmployeeBody))]
+
+
+def details(body: EmployeeBody) -> use.EmployeeDetails:
+    return use.EmployeeDetails(
+        email=body.email,
+        firstname=body.firstname,
+        lastname=body.lastname,
+        salary=body.salary,
+        department_id=body.department_id,
+        project_id=body.project_id,
+    )
+
+
+@router.get("", response_model=PageOut[EmployeeOut], summary="List employees")
+def list_employees(
+    uow: UowDep,
+    page: PageDep,
+    filter_by_employee_name: Annotated[
+        str | None, Query(alias="filterByEmployeeName", description='First, last or "first last".')
+    ] = None,
+    filter_by_department: Annotated[UUID | None, Query(alias="filterByDepartment")] = None,
+    filter_by_project: Annotated[UUID | None, Query(alias="filterByProject")] = None,
+    sort_by_name: Annotated[str | None, Query(alias="sortByName", description=SORT_HELP)] = None,
+) -> ContractJSONResponse:
+    query = EmployeeQuery(
+        page,
+        name=filter_by_employee_name,
+        department_id=filter_by_department,
+        project_id=filter_by_project,
+        sort_by_name=SortDirection.parse(sort_by_name),
+    )
+    found = use.list_employees(uow, query)
+    return answer(PageOut.of(found, [EmployeeOut.of(e) for e in found.items]))
+
+
+@router.post(
+    "",
+    response_model=EmployeeOut,
+    summary="Create an employee",
+    openapi_extra=body_schema(EmployeeBody),
+)
+def create_employee(running: ServicesDep, body: Body) -> ContractJSONResponse:
+    view = use.create_employee(running.uow(), running.clock, details(body))
+    return created("employees", view.employee.id, EmployeeOut.of(view))
+
+
+@router.get("/{id}", response_model=EmployeeOut, summary="Get an employee")
+def get_employee(id: UUID, uow: UowDep) -> ContractJSONResponse:
+    return answer(EmployeeOut.of(use.get_employee(uow, id)))
+
+
+@router.put(
+    "/{id}",
+    response_model=EmployeeOut,
+    summary="Change an employee",
+    openapi_extra=body_schema(EmployeeBody),
+)
+def change_employee(id: UUID, uow: UowDep, body: Body) -> ContractJSONResponse:
+    check_put_id(id, body)
+    return answer(EmployeeOut.of(use.change_employee(uow, id, details(body))))
+
+
+@router.delete(
+    "/{id}", status_code=204, response_class=Response, summary="Delete an employee (soft)"
+)
+def delete_employee(id: UUID, running: ServicesDep) -> Response:
+    use.delete_employee(running.uow(), running.clock, id)
+    return Response(status_code=204)

@@ -1,0 +1,51 @@
+"""Downloads of PDFs kept in the local folder storage, through the URLs it signed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from billtrack.adapters.local.storage import LocalFolderStorage
+from billtrack.domain.model.errors import NotFound
+from billtrack.entrypoints.http.dependencies import ServicesDep
+from billtrack.entrypoints.http.problems import problem
+from billtrack.ports.errors import ObjectMissing
+
+router = APIRouter(tags=["Downloads"])
+
+
+@router.get(
+    "/files/{key:path}",
+    response_class=Response,
+    summary="A stored PDF, for a download URL from /api/invoices/{id}/pre-signed-url",
+    responses={200: {"content": {"application/pdf": {}}}, 403: {}, 404: {}},
+)
+def download(
+    key: str,
+    running: ServicesDep,
+    expires: Annotated[int, Query()],
+    signature: Annotated[str, Query()],
+) -> Response:
+    storage = running.storage
+    if not isinstance(storage, LocalFolderStorage):
+        raise NotFound("file", key)
+    try:
+        allowed = storage.verify(key, expires, signature)
+    except ValueError:
+        allowed = False
+    if not allowed:
+        return problem(403, "the download link has expired or is not valid")
+    try:
+        data = storage.get(key)
+    except (ObjectMissing, ValueError):
+        raise NotFound("file", key) from None
+    filename = key.rsplit("/", 1)[-1]
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, max-age=0, no-store",
+        },
+    )

@@ -1,0 +1,103 @@
+"""Invoices and their download links."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from billtrack.domain.usecases import invoices as use
+from billtrack.entrypoints.http.dependencies import (
+    PageDep,
+    ServicesDep,
+    UowDep,
+    body_schema,
+    current_user,
+    json_body,
+)
+from billtrack.entrypoints.http.inputs import InvoiceBody
+from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
+from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
+from billtrack.entrypoints.http.schemas import InvoiceOut, PageOut
+from billtrack.ports.queries import InvoiceQuery, SortDirection
+
+router = APIRouter(prefix="/invoices", tags=["Invoices"], dependencies=[Depends(current_user)])
+Body = Annotated[InvoiceBody, Depends(json_body(InvoiceBody))]
+
+
+def details(body: InvoiceBody) -> use.InvoiceDetails:
+    return use.InvoiceDetails(month=body.month, year=body.year, employee_id=body.employee_id)
+
+
+@router.get("", response_model=PageOut[InvoiceOut], summary="List invoices")
+def list_invoices(
+    uow: UowDep,
+    page: PageDep,
+    filter_by_employee: Annotated[UUID | None, Query(alias="filterByEmployee")] = None,
+    filter_by_month: Annotated[int | None, Query(alias="filterByMonth")] = None,
+    filter_by_year: Annotated[int | None, Query(alias="filterByYear")] = None,
+    sort_by_date: Annotated[
+        str | None, Query(alias="sortByDate", description=f"By year, then month. {SORT_HELP}")
+    ] = None,
+) -> ContractJSONResponse:
+    query = InvoiceQuery(
+        page,
+        employee_id=filter_by_employee,
+        month=filter_by_month,
+        year=filter_by_year,
+        sort_by_date=SortDirection.parse(sort_by_date),
+    )
+    found = use.list_invoices(uow, query)
+    return answer(PageOut.of(found, [InvoiceOut.of(i) for i in found.items]))
+
+
+@router.post(
+    "",
+    response_model=InvoiceOut,
+    summary="Create an employee's invoice for a month; its PDF is rendered in the background",
+    openapi_extra=body_schema(InvoiceBody),
+)
+def create_invoice(running: ServicesDep, body: Body) -> ContractJSONResponse:
+    view = use.create_invoice(running.uow(), running.clock, running.render_queue, details(body))
+    return created("invoices", view.invoice.id, InvoiceOut.of(view))
+
+
+@router.get("/{id}", response_model=InvoiceOut, summary="Get an invoice")
+def get_invoice(id: UUID, uow: UowDep) -> ContractJSONResponse:
+    return answer(InvoiceOut.of(use.get_invoice(uow, id)))
+
+
+@router.put(
+    "/{id}",
+    response_model=InvoiceOut,
+    summary="Move an invoice to another month or employee (same number, rendered again)",
+    openapi_extra=body_schema(InvoiceBody),
+)
+def change_invoice(id: UUID, running: ServicesDep, body: Body) -> ContractJSONResponse:
+    check_put_id(id, body)
+    view = use.change_invoice(running.uow(), running.clock, running.render_queue, id, details(body))
+    return answer(InvoiceOut.of(view))
+
+
+@router.delete(
+    "/{id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete an invoice (reopens its month)",
+)
+def delete_invoice(id: UUID, running: ServicesDep) -> Response:
+    use.delete_invoice(running.uow(), running.clock, id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{id}/pre-signed-url",
+    response_model=str,
+    summary="A short-lived download URL of the invoice's PDF (409 until it is stored)",
+)
+def download_link(id: UUID, running: ServicesDep) -> ContractJSONResponse:
+    url = use.download_link(
+        running.uow(), running.storage, id, running.settings.download_link_lifetime
+    )
+    return answer(url)
