@@ -95,7 +95,7 @@ def test_a_bad_month_is_refused_with_a_clear_message(tmp_path: Path) -> None:
 def test_the_installed_command_survives_a_restart(tmp_path: Path) -> None:
     def demo() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "billtrack", "demo"],
+            [sys.executable, "-m", "billtrack", "demo", "--no-serve"],
             capture_output=True,
             text=True,
             timeout=120,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.usecases.invoices import invoice_month, list_invoices
 from billtrack.domain.usecases.pipeline import republish_owed
+from billtrack.domain.usecases.views import InvoiceView
 from billtrack.entrypoints.bootstrap import Services
 from billtrack.entrypoints.cli.demo_company import demo_employees, log_demo_month
 from billtrack.entrypoints.cli.table import render_table
@@ -51,6 +53,17 @@ def run_demo(
                 path.write_bytes(services.storage.get(view.invoice.pdf_key))
     if as_json:
         return encode([InvoiceOut.of(v).wire() for v in invoices])
+    table = invoice_table(invoices)
+    summary = (
+        f"{len(invoices)} invoices for {month}, {report.rendered} PDFs rendered now"
+        + (f", saved in {pdf_folder}" if pdf_folder is not None else "")
+        + (f"; given up: {'; '.join(report.given_up)}" if report.given_up else "")
+    )
+    return f"{table}\n\n{summary}"
+
+
+def invoice_table(invoices: Sequence[InvoiceView]) -> str:
+    """Number, employee, hours, hourly rate, amount and PDF status, with the total."""
     rows = [
         (
             str(v.invoice.number),
@@ -63,15 +76,9 @@ def run_demo(
         for v in sorted(invoices, key=lambda v: v.invoice.number)
     ]
     total = sum((v.invoice.totals.amount.amount for v in invoices), Decimal("0.00"))
-    table = render_table(
+    return render_table(
         ("Number", "Employee", "Hours", "Hourly rate", "Amount", "PDF"),
         rows,
         right_aligned={2, 3, 4},
         footer=("", "Total", "", "", str(total), ""),
     )
-    summary = (
-        f"{len(invoices)} invoices for {month}, {report.rendered} PDFs rendered now"
-        + (f", saved in {pdf_folder}" if pdf_folder is not None else "")
-        + (f"; given up: {'; '.join(report.given_up)}" if report.given_up else "")
-    )
-    return f"{table}\n\n{summary}"

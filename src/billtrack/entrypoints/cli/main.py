@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click
+import uvicorn
 from sqlalchemy.exc import DBAPIError
 
 from billtrack import __version__
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
+from billtrack.domain.model.errors import DomainError
 from billtrack.domain.model.period import YearMonth
-from billtrack.entrypoints.bootstrap import bootstrap
-from billtrack.entrypoints.cli.demo import run_demo
+from billtrack.domain.usecases.invoices import invoice_month
+from billtrack.domain.usecases.users import add_user, change_password, list_users
+from billtrack.entrypoints.bootstrap import Services, bootstrap
+from billtrack.entrypoints.cli.demo import invoice_table, run_demo
+from billtrack.entrypoints.first_user import ensure_first_user
+from billtrack.entrypoints.http.app import create_app
+from billtrack.entrypoints.http.json_encoding import encode
+from billtrack.entrypoints.http.schemas import InvoiceOut
 from billtrack.entrypoints.settings import Settings
+from billtrack.entrypoints.worker.local import LocalWorker, drain, start_in_background
 
 
 class YearMonthType(click.ParamType):  # type: ignore[type-arg]
@@ -32,6 +44,34 @@ class YearMonthType(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not a month like 2024-10", param, ctx)
 
 
+def started(settings: Settings | None = None) -> Services:
+    """The services, with the refusals of a bad start (settings, schema) as clear messages."""
+    try:
+        return bootstrap(settings or Settings())
+    except (schema.SchemaOutdated, ValueError) as refused:
+        raise click.ClickException(str(refused)) from refused
+    except DBAPIError as error:
+        raise click.ClickException(f"cannot reach the database: {error.orig}") from error
+
+
+def announce_first_user(services: Services) -> None:
+    created = ensure_first_user(services)
+    if created is None:
+        return
+    email, password = created
+    if password is None:
+        click.echo(f"Created the first user {email} (password from BILLTRACK_ADMIN_PASSWORD).")
+    else:
+        click.echo(f"Created the first user {email} with the password {password}")
+        click.echo("  (shown this once: change it with `billtrack users passwd`)")
+
+
+def serve_api(services: Services, host: str, port: int, with_worker: bool) -> None:
+    app = create_app(services=services, on_start=start_in_background if with_worker else None)
+    click.echo(f"API docs: http://{host}:{port}/api/docs   (Ctrl-C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="billtrack")
 def main() -> None:
@@ -45,8 +85,11 @@ def main() -> None:
     default=None,
     help="The month to invoice (default: last month in the business time zone).",
 )
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where to serve the API.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Print the invoices and stop, without serving.")
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print the invoices as JSON, as the API would."
+    "--json", "as_json", is_flag=True, help="Print the invoices as JSON (implies --no-serve)."
 )
 @click.option(
     "--save-pdfs",
@@ -54,13 +97,64 @@ def main() -> None:
     default=None,
     help="Also write the rendered PDFs into this folder.",
 )
-def demo(month: YearMonth | None, as_json: bool, save_pdfs: Path | None) -> None:
-    """Invoice a demo company's month: a dozen employees, their workdays, their PDFs."""
-    services = bootstrap(Settings())
+def demo(
+    month: YearMonth | None,
+    host: str,
+    port: int,
+    no_serve: bool,
+    as_json: bool,
+    save_pdfs: Path | None,
+) -> None:
+    """Invoice a demo company's month (a dozen employees, their workdays, their PDFs) on the
+    embedded default, print the invoices, then serve the API over them."""
+    services = started()
     try:
         click.echo(run_demo(services, month, as_json=as_json, pdf_folder=save_pdfs))
-        if not as_json:
-            click.echo(f"Data kept in {services.settings.data_dir.resolve()}")
+        if as_json or no_serve:
+            return
+        click.echo(f"Data kept in {services.settings.data_dir.resolve()}")
+        announce_first_user(services)
+        serve_api(services, host, port, with_worker=True)
+    finally:
+        services.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not render and mail in this process (run `billtrack worker`).",
+)
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Serve the HTTP API (and, unless --no-worker, render and mail in the same process)."""
+    services = started()
+    try:
+        announce_first_user(services)
+        serve_api(services, host, port, with_worker=not no_worker)
+    finally:
+        services.close()
+
+
+@main.command()
+@click.option(
+    "--sweep-seconds",
+    default=10,
+    show_default=True,
+    type=int,
+    help="How often to look for owed renders.",
+)
+def worker(sweep_seconds: int) -> None:
+    """Render and mail, alone: takes the renders the database's outbox owes."""
+    services = started()
+    stop = threading.Event()
+    click.echo("worker running (Ctrl-C stops)")
+    try:
+        every = timedelta(seconds=sweep_seconds)
+        LocalWorker(services).run(stop, sweep_every=every, owed_after=every)
+    except KeyboardInterrupt:
+        stop.set()
     finally:
         services.close()
 
@@ -92,3 +186,113 @@ def db_upgrade(as_json: bool) -> None:
         click.echo(f"{masked(settings.database)} is up to date (revision {after})")
     else:
         click.echo(f"{masked(settings.database)} upgraded from {before or 'empty'} to {after}")
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@main.group()
+def users() -> None:
+    """The people who log in."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(email: str, password_stdin: bool) -> None:
+    """Add a user."""
+    services = started()
+    try:
+        user = add_user(
+            services.uow(),
+            services.hasher,
+            services.clock,
+            email=email,
+            password=read_password(password_stdin),
+        )
+    except DomainError as refused:
+        raise click.ClickException(refused.detail) from refused
+    finally:
+        services.close()
+    click.echo(f"added {user.email}")
+
+
+@users.command("passwd")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_passwd(email: str, password_stdin: bool) -> None:
+    """Set a user's password."""
+    services = started()
+    try:
+        change_password(
+            services.uow(), services.hasher, email=email, password=read_password(password_stdin)
+        )
+    except DomainError as refused:
+        raise click.ClickException(refused.detail) from refused
+    finally:
+        services.close()
+    click.echo(f"password of {email} changed")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
+def users_list(as_json: bool) -> None:
+    """List the users."""
+    services = started()
+    try:
+        found = list_users(services.uow())
+    finally:
+        services.close()
+    if as_json:
+        click.echo(
+            encode([{"id": u.id, "email": u.email.value, "createdAt": u.created_at} for u in found])
+        )
+        return
+    for user in found:
+        click.echo(f"{user.email}\t{user.created_at:%Y-%m-%d}")
+
+
+@main.group()
+def invoices() -> None:
+    """Month-end invoicing."""
+
+
+@invoices.command("run")
+@click.option("--year", type=int, required=True)
+@click.option("--month", type=click.IntRange(1, 12), required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the created invoices as JSON.")
+def invoices_run(year: int, month: int, as_json: bool) -> None:
+    """Invoice every active employee who has no invoice for the month yet, and render the PDFs.
+
+    Safe to run again: employees already invoiced are counted, not invoiced twice."""
+    services = started()
+    try:
+        run = invoice_month(
+            services.uow(), services.clock, services.render_queue, year=year, month=month
+        )
+        report = drain(services)
+    except DomainError as refused:
+        raise click.ClickException(refused.detail) from refused
+    finally:
+        services.close()
+    if as_json:
+        click.echo(
+            encode(
+                {
+                    "created": [InvoiceOut.of(v).wire() for v in run.created],
+                    "alreadyInvoiced": run.already_invoiced,
+                    "rendered": report.rendered,
+                }
+            )
+        )
+        return
+    if run.created:
+        click.echo(invoice_table(list(run.created)))
+    click.echo(
+        f"{len(run.created)} invoices created for {year}-{month:02d}, "
+        f"{run.already_invoiced} employees already invoiced, {report.rendered} PDFs rendered"
+    )

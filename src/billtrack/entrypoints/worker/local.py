@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.domain.usecases.pipeline import (
@@ -28,6 +28,7 @@ from billtrack.ports.jobs import MailJob, RenderJob
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 SWEEP_EVERY = timedelta(minutes=1)
+OWED_AFTER = timedelta(minutes=5)
 JobT = TypeVar("JobT", RenderJob, MailJob)
 ResultT = TypeVar("ResultT")
 
@@ -90,14 +91,27 @@ class LocalWorker:
             pass
         return self.report
 
-    def run(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
-        """Work until `stop` is set, sweeping the outbox now and then for renders a lost
-        publication left owed."""
+    def run(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = 0.5,
+        sweep_every: timedelta = SWEEP_EVERY,
+        owed_after: timedelta = OWED_AFTER,
+    ) -> None:
+        """Work until `stop` is set. At start, and then every `sweep_every`, renders the outbox
+        owes are fed to the queue: all of them at start (the in-process queue starts empty),
+        later those published more than `owed_after` ago and still not done."""
         services, last_sweep = self.services, None
         while not stop.is_set():
             now = services.clock.now()
-            if last_sweep is None or now - last_sweep >= SWEEP_EVERY:
-                republish_owed(services.uow(), services.render_queue, services.clock)
+            if last_sweep is None or now - last_sweep >= sweep_every:
+                older_than = timedelta(0) if last_sweep is None else owed_after
+                try:
+                    republish_owed(
+                        services.uow(), services.render_queue, services.clock, older_than=older_than
+                    )
+                except Exception:
+                    log.exception("sweeping the outbox failed; trying again later")
                 last_sweep = now
             try:
                 self.work_once(timeout=poll_seconds)
@@ -137,11 +151,15 @@ def drain(services: Services, max_attempts: int = MAX_ATTEMPTS) -> WorkerReport:
     return LocalWorker(services, max_attempts).drain()
 
 
-def start_in_background(services: Services) -> Callable[[], None]:
+def start_in_background(services: Services, **run_options: Any) -> Callable[[], None]:
     """Run a worker on a daemon thread; answers the function that stops it."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=LocalWorker(services).run, args=(stop,), name="billtrack-worker", daemon=True
+        target=LocalWorker(services).run,
+        args=(stop,),
+        kwargs=run_options,
+        name="billtrack-worker",
+        daemon=True,
     )
     thread.start()
 

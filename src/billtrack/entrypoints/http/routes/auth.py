@@ -12,9 +12,9 @@ from billtrack.entrypoints.http.dependencies import ServicesDep, body_schema, js
 from billtrack.entrypoints.http.inputs import LoginBody
 from billtrack.entrypoints.http.problems import Throttled
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
-from billtrack.entrypoints.http.schemas import LoginAnswer
+from billtrack.entrypoints.http.schemas import LoginAnswer, problem_responses
 
-router = APIRouter(tags=["Authentication"])
+router = APIRouter(tags=["Authentication"], responses=problem_responses(400, 401, 429, 503))
 
 
 @router.post(

@@ -19,10 +19,15 @@ from billtrack.entrypoints.http.dependencies import (
 from billtrack.entrypoints.http.inputs import EmployeeBody
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
-from billtrack.entrypoints.http.schemas import EmployeeOut, PageOut
+from billtrack.entrypoints.http.schemas import EmployeeOut, PageOut, problem_responses
 from billtrack.ports.queries import EmployeeQuery, SortDirection
 
-router = APIRouter(prefix="/employees", tags=["Employees"], dependencies=[Depends(current_user)])
+router = APIRouter(
+    prefix="/employees",
+    tags=["Employees"],
+    dependencies=[Depends(current_user)],
+    responses=problem_responses(400, 401, 404, 409, 503),
+)
 Body = Annotated[EmployeeBody, Depends(json_body(EmployeeBody))]
 
 

@@ -10,6 +10,7 @@ from billtrack.adapters.local.storage import LocalFolderStorage
 from billtrack.domain.model.errors import NotFound
 from billtrack.entrypoints.http.dependencies import ServicesDep
 from billtrack.entrypoints.http.problems import problem
+from billtrack.entrypoints.http.schemas import problem_responses
 from billtrack.ports.errors import ObjectMissing
 
 router = APIRouter(tags=["Downloads"])
@@ -19,7 +20,7 @@ router = APIRouter(tags=["Downloads"])
     "/files/{key:path}",
     response_class=Response,
     summary="A stored PDF, for a download URL from /api/invoices/{id}/pre-signed-url",
-    responses={200: {"content": {"application/pdf": {}}}, 403: {}, 404: {}},
+    responses={200: {"content": {"application/pdf": {}}}, **problem_responses(400, 403, 404, 503)},
 )
 def download(
     key: str,

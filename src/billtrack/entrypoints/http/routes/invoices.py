@@ -19,10 +19,15 @@ from billtrack.entrypoints.http.dependencies import (
 from billtrack.entrypoints.http.inputs import InvoiceBody
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
-from billtrack.entrypoints.http.schemas import InvoiceOut, PageOut
+from billtrack.entrypoints.http.schemas import InvoiceOut, PageOut, problem_responses
 from billtrack.ports.queries import InvoiceQuery, SortDirection
 
-router = APIRouter(prefix="/invoices", tags=["Invoices"], dependencies=[Depends(current_user)])
+router = APIRouter(
+    prefix="/invoices",
+    tags=["Invoices"],
+    dependencies=[Depends(current_user)],
+    responses=problem_responses(400, 401, 404, 409, 503),
+)
 Body = Annotated[InvoiceBody, Depends(json_body(InvoiceBody))]
 
 

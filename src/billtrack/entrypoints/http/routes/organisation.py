@@ -20,13 +20,16 @@ from billtrack.entrypoints.http.dependencies import (
 from billtrack.entrypoints.http.inputs import NameBody
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
-from billtrack.entrypoints.http.schemas import NamedOut, PageOut
+from billtrack.entrypoints.http.schemas import NamedOut, PageOut, problem_responses
 from billtrack.ports.queries import NameQuery, SortDirection
 
 
 def organisation_router(units: OrganisationUnits[UnitT], resource: str) -> APIRouter:
     router = APIRouter(
-        prefix=f"/{resource}", tags=[resource.capitalize()], dependencies=[Depends(current_user)]
+        prefix=f"/{resource}",
+        tags=[resource.capitalize()],
+        dependencies=[Depends(current_user)],
+        responses=problem_responses(400, 401, 404, 409, 503),
     )
     name_body = Depends(json_body(NameBody))
 

@@ -20,10 +20,15 @@ from billtrack.entrypoints.http.dependencies import (
 from billtrack.entrypoints.http.inputs import WorkdayBody
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
-from billtrack.entrypoints.http.schemas import PageOut, WorkdayOut
+from billtrack.entrypoints.http.schemas import PageOut, WorkdayOut, problem_responses
 from billtrack.ports.queries import SortDirection, WorkdayQuery
 
-router = APIRouter(prefix="/workdays", tags=["Workdays"], dependencies=[Depends(current_user)])
+router = APIRouter(
+    prefix="/workdays",
+    tags=["Workdays"],
+    dependencies=[Depends(current_user)],
+    responses=problem_responses(400, 401, 404, 409, 503),
+)
 Body = Annotated[WorkdayBody, Depends(json_body(WorkdayBody))]
 
 
