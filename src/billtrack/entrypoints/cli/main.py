@@ -25,6 +25,7 @@ from billtrack.entrypoints.first_user import ensure_first_user
 from billtrack.entrypoints.http.app import create_app
 from billtrack.entrypoints.http.json_encoding import encode
 from billtrack.entrypoints.http.schemas import InvoiceOut
+from billtrack.entrypoints.logs import configure_logging
 from billtrack.entrypoints.settings import Settings
 from billtrack.entrypoints.worker.local import LocalWorker, drain, start_in_background
 
@@ -69,7 +70,8 @@ def announce_first_user(services: Services) -> None:
 def serve_api(services: Services, host: str, port: int, with_worker: bool) -> None:
     app = create_app(services=services, on_start=start_in_background if with_worker else None)
     click.echo(f"API docs: http://{host}:{port}/api/docs   (Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    configure_logging()
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, proxy_headers=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -150,6 +152,7 @@ def worker(sweep_seconds: int) -> None:
     services = started()
     stop = threading.Event()
     click.echo("worker running (Ctrl-C stops)")
+    configure_logging()
     try:
         every = timedelta(seconds=sweep_seconds)
         LocalWorker(services).run(stop, sweep_every=every, owed_after=every)
