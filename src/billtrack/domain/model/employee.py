@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
@@ -33,24 +33,3 @@ class Employee(Entity):
     @property
     def full_name(self) -> str:
         return f"{self.firstname} {self.lastname}"
-
-    def changed(
-        self,
-        *,
-        email: Email,
-        firstname: Name,
-        lastname: Name,
-        salary: Money,
-        department_id: UUID,
-        project_id: UUID,
-    ) -> Employee:
-        # A salary change never touches existing invoices: they keep their own totals snapshot.
-        return replace(
-            self,
-            email=email,
-            firstname=firstname,
-            lastname=lastname,
-            salary=salary,
-            department_id=department_id,
-            project_id=project_id,
-        )

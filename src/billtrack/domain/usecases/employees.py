@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.employee import salary as monthly_salary
 from billtrack.domain.model.errors import DuplicateEmail
-from billtrack.domain.model.values import Email, FieldErrors, Money, Name, parse_field
+from billtrack.domain.model.values import Email, FieldErrors, Name, parse_field
 from billtrack.domain.usecases.lookups import referenced, require_active
 from billtrack.domain.usecases.views import EmployeeView, employee_view, employee_views
 from billtrack.ports.clock import Clock
@@ -29,18 +30,12 @@ class EmployeeDetails:
     project_id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    email: Email
-    firstname: Name
-    lastname: Name
-    salary: Money
-    department_id: UUID
-    project_id: UUID
+def _valid_employee(
+    uow: UnitOfWork, details: EmployeeDetails, employee_id: UUID, created_at: datetime
+) -> Employee:
+    """The employee `details` describe: every field rule at once (400), then uniqueness (409).
 
-
-def _check(uow: UnitOfWork, details: EmployeeDetails, employee_id: UUID | None) -> _Checked:
-    """Every field rule at once (400), then uniqueness (409)."""
+    A salary change never touches existing invoices: they keep their own totals snapshot."""
     errors = FieldErrors()
     email = parse_field(errors, "email", Email, details.email)
     firstname = parse_field(errors, "firstname", Name, details.firstname)
@@ -53,22 +48,21 @@ def _check(uow: UnitOfWork, details: EmployeeDetails, employee_id: UUID | None) 
     holder = uow.employees.active_with_email(email.key)
     if holder is not None and holder.id != employee_id:
         raise DuplicateEmail(email.value)
-    return _Checked(email, firstname, lastname, salary, details.department_id, details.project_id)
+    return Employee(
+        id=employee_id,
+        created_at=created_at,
+        email=email,
+        firstname=firstname,
+        lastname=lastname,
+        salary=salary,
+        department_id=details.department_id,
+        project_id=details.project_id,
+    )
 
 
 def create_employee(uow: UnitOfWork, clock: Clock, details: EmployeeDetails) -> EmployeeView:
     with uow:
-        checked = _check(uow, details, None)
-        employee = Employee(
-            id=uuid4(),
-            created_at=clock.now(),
-            email=checked.email,
-            firstname=checked.firstname,
-            lastname=checked.lastname,
-            salary=checked.salary,
-            department_id=checked.department_id,
-            project_id=checked.project_id,
-        )
+        employee = _valid_employee(uow, details, uuid4(), clock.now())
         uow.employees.add(employee)
         view = employee_view(uow, employee)
         uow.commit()
@@ -92,16 +86,8 @@ def list_employees(uow: UnitOfWork, query: EmployeeQuery) -> Page[EmployeeView]:
 
 def change_employee(uow: UnitOfWork, employee_id: UUID, details: EmployeeDetails) -> EmployeeView:
     with uow:
-        employee = require_active(uow.employees.get(employee_id), "employee", employee_id)
-        checked = _check(uow, details, employee_id)
-        employee = employee.changed(
-            email=checked.email,
-            firstname=checked.firstname,
-            lastname=checked.lastname,
-            salary=checked.salary,
-            department_id=checked.department_id,
-            project_id=checked.project_id,
-        )
+        current = require_active(uow.employees.get(employee_id), "employee", employee_id)
+        employee = _valid_employee(uow, details, current.id, current.created_at)
         uow.employees.update(employee)
         view = employee_view(uow, employee)
         uow.commit()
