@@ -53,3 +53,12 @@ def test_a_weak_secret_file_is_refused(tmp_path: Path) -> None:
 def test_each_purpose_gets_its_own_key() -> None:
     assert derived_key("s" * 40, "download links") != derived_key("s" * 40, "tokens")
     assert len(derived_key("s" * 40, "download links")) == 32
+
+
+def test_download_links_follow_the_served_address_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().served_at("127.0.0.1", 8123).public_url == "http://127.0.0.1:8123"
+    assert Settings().served_at("0.0.0.0", 80).public_url == "http://127.0.0.1:80"
+    monkeypatch.setenv("BILLTRACK_PUBLIC_URL", "https://bills.example.com")
+    assert Settings().served_at("0.0.0.0", 8000).public_url == "https://bills.example.com"

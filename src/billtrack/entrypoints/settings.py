@@ -53,6 +53,14 @@ class Settings(BaseSettings):
             check_secret(value.get_secret_value())
         return value
 
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for an API served at host:port: download links point there, unless
+        BILLTRACK_PUBLIC_URL says where clients reach it (behind a proxy, say)."""
+        if "public_url" in self.model_fields_set:
+            return self
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - a comparison
+        return self.model_copy(update={"public_url": f"http://{shown}:{port}"})
+
     @property
     def allowed_origins(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]

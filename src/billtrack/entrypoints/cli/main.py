@@ -109,7 +109,7 @@ def demo(
 ) -> None:
     """Invoice a demo company's month (a dozen employees, their workdays, their PDFs) on the
     embedded default, print the invoices, then serve the API over them."""
-    services = started()
+    services = started(Settings().served_at(host, port))
     try:
         click.echo(run_demo(services, month, as_json=as_json, pdf_folder=save_pdfs))
         if as_json or no_serve:
@@ -131,7 +131,7 @@ def demo(
 )
 def serve(host: str, port: int, no_worker: bool) -> None:
     """Serve the HTTP API (and, unless --no-worker, render and mail in the same process)."""
-    services = started()
+    services = started(Settings().served_at(host, port))
     try:
         announce_first_user(services)
         serve_api(services, host, port, with_worker=not no_worker)
