@@ -18,10 +18,10 @@ from pydantic import SecretStr
 
 from billtrack.adapters.memory.clock import ManualClock
 from billtrack.adapters.passwords.argon2_hasher import Argon2PasswordHasher
+from billtrack.domain.usecases.users import add_user
 from billtrack.entrypoints.bootstrap import Services, bootstrap
 from billtrack.entrypoints.http.app import create_app
 from billtrack.entrypoints.settings import Settings
-from billtrack.domain.usecases.users import add_user
 from tests.support.databases import empty_all_tables
 from tests.support.server import serving
 
@@ -32,7 +32,9 @@ ADMIN_PASSWORD = "correct horse battery staple"
 
 def fast_hasher() -> Argon2PasswordHasher:
     """Argon2id with the cheapest parameters, so hundreds of logins take no time in tests."""
-    return Argon2PasswordHasher(Argon2(time_cost=1, memory_cost=8, parallelism=1), legacy_iterations=1000)
+    return Argon2PasswordHasher(
+        Argon2(time_cost=1, memory_cost=8, parallelism=1), legacy_iterations=1000
+    )
 
 
 @dataclass
@@ -53,7 +55,9 @@ def running_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]
     )
     if request.param == "postgres":
         empty_all_tables(request.getfixturevalue("postgres_engine"))
-        settings = settings.model_copy(update={"database_url": request.getfixturevalue("postgres_url")})
+        settings = settings.model_copy(
+            update={"database_url": request.getfixturevalue("postgres_url")}
+        )
     clock = ManualClock(NOW)
     services = bootstrap(settings, clock=clock, hasher=fast_hasher())
     add_user(services.uow(), services.hasher, clock, email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
@@ -63,7 +67,9 @@ def running_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]
             serving(app) as base_url,
             httpx.Client(base_url=f"{base_url}/api", timeout=30) as anonymous,
         ):
-            token = anonymous.post("/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+            token = anonymous.post(
+                "/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+            )
             token.raise_for_status()
             bearer = {"Authorization": f"Bearer {token.json()['jwtToken']}"}
             with httpx.Client(base_url=f"{base_url}/api", headers=bearer, timeout=30) as client:

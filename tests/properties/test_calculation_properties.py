@@ -1,16 +1,16 @@
 """Properties of the invoice calculation (contract, "Invoice calculation").
 
-Every expected value is computed here, independently of `billtrack.domain.model.calculation`:
-exact `Fraction`s for the formula, and `Decimal` division at a precision proven sufficient for
-the rounding (see `oracle_round`), rounded with `ROUND_HALF_UP` (ties away from zero).
+Every expected value comes from the independent oracle in `tests.properties.strategies`: exact
+`Fraction`s for the formula, weekdays counted date by date, and `Decimal` division at a precision
+proven sufficient, rounded with `ROUND_HALF_UP` (ties away from zero).
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
 
@@ -42,65 +42,24 @@ from billtrack.domain.usecases.invoices import (
 from billtrack.domain.usecases.organisation import departments, projects
 from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
 from billtrack.ports.jobs import RenderJob
+from tests.properties.strategies import (
+    brute_force_weekdays,
+    cents,
+    expected_amount,
+    expected_rate,
+    months,
+    oracle_round,
+    salaries,
+    workday_hours,
+)
 
-CENT = Decimal("0.01")
-
-
-# --- the independent oracle -------------------------------------------------------------------
-
-
-def oracle_round(value: Fraction, places: int) -> Decimal:
-    """`value` rounded to `places` decimals, ties away from zero, exactly.
-
-    Decimal division is correctly rounded to the context precision, so the quotient q of n/d is
-    within half an ulp of n/d. If n/d is not a tie, it is at least 1/(2d) away from one (scaled to
-    `places`), so with an ulp below that, q lies on the same side of the tie and ROUND_HALF_UP
-    rounds it as it would n/d; an exact tie has a short decimal expansion and is computed exactly.
-    The precision below covers the integer digits, the places, and the digits of 2d, with margin.
-    """
-    n, d = value.numerator, value.denominator
-    with localcontext() as ctx:
-        ctx.prec = len(str(abs(n) // d)) + places + len(str(2 * d)) + 10
-        quotient = Decimal(n) / Decimal(d)
-        return quotient.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def brute_force_weekdays(year: int, month: int) -> int:
-    first = date(year, month, 1)
-    length = calendar.monthrange(year, month)[1]
-    days = (first + timedelta(days=offset) for offset in range(length))
-    return sum(1 for day in days if day.isoweekday() <= 5)
-
-
-def expected_amount(salary: Decimal, period: YearMonth, total_hours: Decimal) -> Decimal:
-    weekdays = brute_force_weekdays(period.year, period.month)
-    exact = Fraction(salary) * Fraction(total_hours) / Fraction(weekdays * 8)
-    return oracle_round(exact, 2)
-
-
-def expected_rate(salary: Decimal, period: YearMonth) -> Decimal:
-    weekdays = brute_force_weekdays(period.year, period.month)
-    return oracle_round(Fraction(salary) / Fraction(weekdays * 8), 4)
+hour_lists = st.lists(workday_hours, max_size=31)
 
 
 def places_of(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     return -exponent
-
-
-# --- strategies -------------------------------------------------------------------------------
-
-
-def cents(low: int, high: int) -> st.SearchStrategy[Decimal]:
-    """Decimals with exactly two places, from low/100 to high/100."""
-    return st.integers(low, high).map(lambda c: Decimal(c).scaleb(-2))
-
-
-salaries = cents(0, 1_000_000_000)  # 0.00 .. 10,000,000.00
-workday_hours = cents(1, 2400)  # 0.01 .. 24.00
-months = st.builds(YearMonth, st.integers(2000, 2100), st.integers(1, 12))
-hour_lists = st.lists(workday_hours, max_size=31)
 
 
 # --- the formula ------------------------------------------------------------------------------
@@ -118,14 +77,14 @@ hour_lists = st.lists(workday_hours, max_size=31)
 def test_totals_are_the_exact_formula(
     salary: Decimal, period: YearMonth, hours: list[Decimal]
 ) -> None:
-    totals = InvoiceTotals.compute(Money(salary), period, [Hours(Decimal(h)) for h in hours])
+    totals = InvoiceTotals.compute(Money(salary), period, [Hours(h) for h in hours])
 
     exact_sum = sum((Fraction(h) for h in hours), Fraction(0))
     assert Fraction(totals.total_hours) == exact_sum
     assert places_of(totals.total_hours) == 2
-    assert totals.weekdays == brute_force_weekdays(period.year, period.month)
+    assert totals.weekdays == brute_force_weekdays(period)
     assert totals.salary == Money(salary)
-    assert totals.amount.amount == expected_amount(salary, period, Decimal(sum(hours, Decimal(0))))
+    assert totals.amount.amount == expected_amount(salary, period, sum(hours, Decimal(0)))
     assert places_of(totals.amount.amount) == 2
     assert totals.hourly_rate == expected_rate(salary, period)
     assert places_of(totals.hourly_rate) == 4
@@ -176,7 +135,7 @@ def test_one_more_workday_never_lowers_the_totals(
 @example(period=YearMonth(2024, 10))  # 23
 def test_weekdays_are_the_monday_to_friday_dates(period: YearMonth) -> None:
     weekdays = period.weekdays()
-    assert weekdays == brute_force_weekdays(period.year, period.month)
+    assert weekdays == brute_force_weekdays(period)
     assert 20 <= weekdays <= 23
     assert period.working_hours() == weekdays * 8
 
@@ -185,7 +144,7 @@ def test_weekdays_of_every_month_from_2000_to_2100() -> None:
     for year in range(2000, 2101):
         for month in range(1, 13):
             weekdays = YearMonth(year, month).weekdays()
-            assert weekdays == brute_force_weekdays(year, month), (year, month)
+            assert weekdays == brute_force_weekdays(YearMonth(year, month)), (year, month)
             assert 20 <= weekdays <= 23
 
 
@@ -218,8 +177,8 @@ def test_rounding_of_calculation_values_is_exact(value: Fraction, places: int) -
 @example(numerator=25, denominator=10, places=0)  # 2.5 -> 3, not banker's 2
 @example(numerator=123456789012345678901234567891, denominator=100, places=2)
 def test_rounding_is_exact_for_any_fraction(numerator: int, denominator: int, places: int) -> None:
-    """The docstring promises "exactly" for any Fraction. Amounts of valid `Money` salaries can
-    have more than 28 significant digits in cents, which is where this matters."""
+    """The docstring promises "exactly" for any Fraction, also past the 28 digits of the default
+    decimal context (where `Decimal(units).scaleb(-places)` once rounded the result)."""
     value = Fraction(numerator, denominator)
     assert round_half_away_from_zero(value, places) == oracle_round(value, places)
 

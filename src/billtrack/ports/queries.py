@@ -12,6 +12,7 @@ from billtrack.domain.model.values import FieldErrors
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
+MAX_PAGE_NUMBER = 1_000_000_000
 DEFAULT_PAGE_SIZE = 10
 
 
@@ -36,8 +37,8 @@ class PageRequest:
 
     def __post_init__(self) -> None:
         errors = FieldErrors()
-        if self.number < 1:
-            errors.add("page", "must be 1 or more")
+        if not 1 <= self.number <= MAX_PAGE_NUMBER:
+            errors.add("page", f"must be from 1 to {MAX_PAGE_NUMBER}")
         if self.size < 1:
             errors.add("page_size", "must be 1 or more")
         errors.raise_if_any()

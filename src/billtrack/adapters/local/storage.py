@@ -72,7 +72,8 @@ class LocalFolderStorage:
         """Whether a download of `key` signed with `signature` until `expires` is allowed now."""
         if self._now().timestamp() > expires:
             return False
-        return hmac.compare_digest(self._sign(key, expires), signature)
+        # Bytes, not str: compare_digest refuses non-ASCII text, and a forged link may have some.
+        return hmac.compare_digest(self._sign(key, expires).encode(), signature.encode())
 
     def open_url(self, url: str) -> bytes:
         """The object a download URL names, if its signature holds; PermissionError otherwise."""

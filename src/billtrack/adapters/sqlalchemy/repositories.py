@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    false,
     func,
     insert,
     or_,
@@ -35,6 +36,7 @@ from billtrack.domain.model.lifecycle import Entity
 from billtrack.domain.model.organisation import OrganisationUnit
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.user import User
+from billtrack.domain.model.values import InvalidValue, check_text
 from billtrack.domain.model.workday import Workday
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import (
@@ -53,6 +55,11 @@ UnitT = TypeVar("UnitT", bound=OrganisationUnit)
 
 def contains(column: Any, needle: str) -> ColumnElement[bool]:
     """`column` (already folded) contains `needle`, every character of it taken literally."""
+    try:
+        check_text(needle)
+    except InvalidValue:
+        # Stored text never holds these characters, and PostgreSQL would refuse to compare them.
+        return false()
     escaped = rows.fold(needle).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     condition: ColumnElement[bool] = column.like(f"%{escaped}%", escape="\\")
     return condition

@@ -29,15 +29,14 @@ def invoice_period(year: int, month: int, today: date) -> YearMonth:
     errors = FieldErrors()
     if not 1 <= month <= 12:
         errors.add("month", "must be from 1 to 12")
-    if not FIRST_INVOICE_YEAR <= year <= 9999:
-        errors.add("year", f"must be from {FIRST_INVOICE_YEAR} to 9999")
+    if year < FIRST_INVOICE_YEAR:
+        errors.add("year", f"must be {FIRST_INVOICE_YEAR} or later")
     errors.raise_if_any()
-    period = YearMonth(year, month)
-    if period > YearMonth.of(today):
+    if (year, month) > (today.year, today.month):
         raise ValidationFailed.single(
             "month", f"must not be after the current month ({today:%Y-%m})"
         )
-    return period
+    return YearMonth(year, month)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

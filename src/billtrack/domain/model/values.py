@@ -6,6 +6,7 @@ object refuses a bad value with `InvalidValue`; the caller names the field (see 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -50,7 +51,8 @@ class Money:
         amount = exact_decimal(self.amount)
         if amount < 0:
             raise InvalidValue("must be 0 or more")
-        object.__setattr__(self, "amount", amount)
+        # -0.00 equals 0 but prints with its sign: keep the one zero an invoice should show.
+        object.__setattr__(self, "amount", abs(amount) if amount == 0 else amount)
 
     def __str__(self) -> str:
         return str(self.amount)
@@ -81,7 +83,7 @@ class Name:
     def __post_init__(self) -> None:
         if not isinstance(self.value, str):
             raise TypeError(f"expected str, got {type(self.value).__name__}")
-        value = self.value.strip()
+        value = check_text(self.value.strip())
         if not value:
             raise InvalidValue("must not be empty")
         if len(value) > MAX_TEXT_LENGTH:
@@ -104,7 +106,7 @@ class Email:
     def __post_init__(self) -> None:
         if not isinstance(self.value, str):
             raise TypeError(f"expected str, got {type(self.value).__name__}")
-        value = self.value.strip()
+        value = check_text(self.value.strip())
         local, at, domain = value.partition("@")
         if not value:
             raise InvalidValue("must not be empty")
@@ -125,6 +127,14 @@ class Email:
 
     def __str__(self) -> str:
         return self.value
+
+
+def check_text(value: str) -> str:
+    """Refuse characters no database stores as text: NUL and other control characters, and
+    lone surrogates (halves of a UTF-16 pair, which no UTF-8 text can hold)."""
+    if any(unicodedata.category(c) in {"Cc", "Cs"} for c in value):
+        raise InvalidValue("must not contain control characters")
+    return value
 
 
 class FieldErrors:

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 
 from billtrack import __version__
 from billtrack.domain.usecases.organisation import departments, projects
@@ -37,6 +38,34 @@ DESCRIPTION = """Turn logged working hours into monthly invoices.
 
 Log in with `POST /api/login`, then send `Authorization: Bearer <jwtToken>` on every other route.
 Errors are `application/problem+json`."""
+
+
+def without_unused_responses(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, less what FastAPI adds that is not so: 422 answers (billtrack answers
+    every validation failure with 400, as the original did), and `null` as a value of optional
+    parameters (a query string has no null: an optional parameter is simply left out)."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+                for parameter in operation.get("parameters", []):
+                    parameter["schema"] = _without_null(parameter["schema"])
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    choices = [c for c in schema.get("anyOf", []) if c.get("type") != "null"]
+    if not choices or len(choices) == len(schema["anyOf"]):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**rest, **choices[0]} if len(choices) == 1 else {**rest, "anyOf": choices}
 
 
 def create_app(
@@ -95,6 +124,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Location", "X-Request-Id", "Retry-After"],
         )
+    app.openapi = lambda: without_unused_responses(app)  # type: ignore[method-assign]
     app.add_middleware(ContractQueryString, names=QUERY_NAMES)
     app.add_middleware(RequestContext)
     return app

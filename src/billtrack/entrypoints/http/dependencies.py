@@ -15,7 +15,8 @@ from billtrack.domain.model.user import User
 from billtrack.domain.usecases.users import authenticate
 from billtrack.entrypoints.bootstrap import Services
 from billtrack.entrypoints.http.inputs import Body, BodyError
-from billtrack.ports.queries import PageRequest
+from billtrack.entrypoints.http.query import Blank, PageNumber, PageSize, present
+from billtrack.ports.queries import DEFAULT_PAGE_SIZE, PageRequest
 from billtrack.ports.unit_of_work import UnitOfWork
 
 ModelT = TypeVar("ModelT", bound=Body)
@@ -61,7 +62,8 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
             errors: dict[str, list[str]] = {}
             for item in error.errors():
                 location = item["loc"][0] if item["loc"] else "body"
-                errors.setdefault(model.field_name(location), []).append(item["msg"])
+                message = item["msg"].removeprefix("Value error, ")
+                errors.setdefault(model.field_name(location), []).append(message)
             raise ValidationFailed({f: tuple(m) for f, m in errors.items()}) from error
 
     return read
@@ -78,13 +80,13 @@ def body_schema(model: type[Body]) -> dict[str, Any]:
 
 
 def paging(
-    page: Annotated[int | None, Query(description="Starts at 1.")] = None,
+    page: Annotated[PageNumber | Blank | None, Query(description="Starts at 1.")] = None,
     page_size: Annotated[
-        int | None,
+        PageSize | Blank | None,
         Query(alias="pageSize", description="10 by default; above 1000 is served as 1000."),
     ] = None,
 ) -> PageRequest:
-    return PageRequest(page if page is not None else 1, page_size if page_size is not None else 10)
+    return PageRequest(present(page) or 1, present(page_size) or DEFAULT_PAGE_SIZE)
 
 
 PageDep = Annotated[PageRequest, Depends(paging)]

@@ -7,14 +7,22 @@ is parsed here with `parse_float=Decimal`, not by the framework).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
-from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic.alias_generators import to_camel
+
+from billtrack.entrypoints.http.query import Id, IsoDate
 
 ModelT = TypeVar("ModelT", bound="Body")
 NUMERIC_STRING = r"^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
@@ -32,6 +40,17 @@ def _number(value: Any) -> Any:
         raise ValueError("must be a number")
     return value
 
+
+def _storable(value: str) -> str:
+    # The domain judges the text itself (after trimming); these two no database stores and no
+    # hash can encode, so they stop here, for every field (a password too).
+    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("must not contain NUL or lone surrogate characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+"""A string that can be stored and hashed."""
 
 DecimalIn = Annotated[
     Decimal,
@@ -59,6 +78,8 @@ class Body(BaseModel):
             data = json.loads(raw or b"null", parse_float=Decimal, parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError) as error:
             raise BodyError(f"the body is not valid JSON: {error}") from error
+        except RecursionError as error:
+            raise BodyError("the body is nested too deeply") from error
         if not isinstance(data, dict):
             raise BodyError("the body must be a JSON object")
         return cls.model_validate(cls._canonical_keys(data))
@@ -82,37 +103,37 @@ def _no_constants(name: str) -> None:
 
 
 class PutBody(Body):
-    id: UUID | None = Field(default=None, description="When present, must equal the path's id.")
+    id: Id | None = Field(default=None, description="When present, must equal the path's id.")
 
 
 class NameBody(PutBody):
-    name: str = Field(description="1 to 100 characters after trimming.")
+    name: Text = Field(description="1 to 100 characters after trimming.")
 
 
 class EmployeeBody(PutBody):
-    email: str
-    firstname: str
-    lastname: str
+    email: Text
+    firstname: Text
+    lastname: Text
     salary: DecimalIn = Field(description="Monthly salary, 0 or more, at most 2 decimal places.")
-    department_id: UUID
-    project_id: UUID
+    department_id: Id
+    project_id: Id
 
 
 class WorkdayBody(PutBody):
-    date: dt.date
+    date: IsoDate
     hours: DecimalIn = Field(description="More than 0, at most 24, at most 2 decimal places.")
-    employee_id: UUID
+    employee_id: Id
 
 
 class InvoiceBody(PutBody):
     month: IntIn
     year: IntIn
-    employee_id: UUID
+    employee_id: Id
 
 
 class LoginBody(Body):
-    username: str = Field(description="The user's e-mail address.")
-    password: str
+    username: Text = Field(description="The user's e-mail address.")
+    password: Text
 
 
 __all__ = ["Body", "BodyError", "ValidationError"]

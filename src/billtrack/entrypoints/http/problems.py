@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from billtrack.domain.model.errors import DomainError, ErrorKind, ValidationFailed
 from billtrack.entrypoints.http.responses import ProblemResponse
@@ -119,12 +120,25 @@ def _throttled(_: Request, error: Exception) -> ProblemResponse:
     return problem(429, str(error), {"Retry-After": str(error.retry_after)})
 
 
-def _http_error(_: Request, error: Exception) -> ProblemResponse:
+def _http_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 401:
         return unauthorized()
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-    return problem(error.status_code, detail, error.headers)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(error.status_code, detail, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. (Starlette names only the first route that
+    matched the path, but each method of a resource is a route of its own.)"""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def unexpected() -> ProblemResponse:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -17,6 +16,7 @@ from billtrack.entrypoints.http.dependencies import (
     json_body,
 )
 from billtrack.entrypoints.http.inputs import EmployeeBody
+from billtrack.entrypoints.http.query import Blank, Id, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
 from billtrack.entrypoints.http.schemas import EmployeeOut, PageOut, problem_responses
@@ -49,15 +49,15 @@ def list_employees(
     filter_by_employee_name: Annotated[
         str | None, Query(alias="filterByEmployeeName", description='First, last or "first last".')
     ] = None,
-    filter_by_department: Annotated[UUID | None, Query(alias="filterByDepartment")] = None,
-    filter_by_project: Annotated[UUID | None, Query(alias="filterByProject")] = None,
+    filter_by_department: Annotated[Id | Blank | None, Query(alias="filterByDepartment")] = None,
+    filter_by_project: Annotated[Id | Blank | None, Query(alias="filterByProject")] = None,
     sort_by_name: Annotated[str | None, Query(alias="sortByName", description=SORT_HELP)] = None,
 ) -> ContractJSONResponse:
     query = EmployeeQuery(
         page,
         name=filter_by_employee_name,
-        department_id=filter_by_department,
-        project_id=filter_by_project,
+        department_id=present(filter_by_department),
+        project_id=present(filter_by_project),
         sort_by_name=SortDirection.parse(sort_by_name),
     )
     found = use.list_employees(uow, query)
@@ -76,7 +76,7 @@ def create_employee(running: ServicesDep, body: Body) -> ContractJSONResponse:
 
 
 @router.get("/{id}", response_model=EmployeeOut, summary="Get an employee")
-def get_employee(id: UUID, uow: UowDep) -> ContractJSONResponse:
+def get_employee(id: Id, uow: UowDep) -> ContractJSONResponse:
     return answer(EmployeeOut.of(use.get_employee(uow, id)))
 
 
@@ -86,7 +86,7 @@ def get_employee(id: UUID, uow: UowDep) -> ContractJSONResponse:
     summary="Change an employee",
     openapi_extra=body_schema(EmployeeBody),
 )
-def change_employee(id: UUID, uow: UowDep, body: Body) -> ContractJSONResponse:
+def change_employee(id: Id, uow: UowDep, body: Body) -> ContractJSONResponse:
     check_put_id(id, body)
     return answer(EmployeeOut.of(use.change_employee(uow, id, details(body))))
 
@@ -94,6 +94,6 @@ def change_employee(id: UUID, uow: UowDep, body: Body) -> ContractJSONResponse:
 @router.delete(
     "/{id}", status_code=204, response_class=Response, summary="Delete an employee (soft)"
 )
-def delete_employee(id: UUID, running: ServicesDep) -> Response:
+def delete_employee(id: Id, running: ServicesDep) -> Response:
     use.delete_employee(running.uow(), running.clock, id)
     return Response(status_code=204)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -17,6 +16,7 @@ from billtrack.entrypoints.http.dependencies import (
     json_body,
 )
 from billtrack.entrypoints.http.inputs import InvoiceBody
+from billtrack.entrypoints.http.query import Blank, Id, Month, Year, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
 from billtrack.entrypoints.http.schemas import InvoiceOut, PageOut, problem_responses
@@ -39,18 +39,18 @@ def details(body: InvoiceBody) -> use.InvoiceDetails:
 def list_invoices(
     uow: UowDep,
     page: PageDep,
-    filter_by_employee: Annotated[UUID | None, Query(alias="filterByEmployee")] = None,
-    filter_by_month: Annotated[int | None, Query(alias="filterByMonth")] = None,
-    filter_by_year: Annotated[int | None, Query(alias="filterByYear")] = None,
+    filter_by_employee: Annotated[Id | Blank | None, Query(alias="filterByEmployee")] = None,
+    filter_by_month: Annotated[Month | Blank | None, Query(alias="filterByMonth")] = None,
+    filter_by_year: Annotated[Year | Blank | None, Query(alias="filterByYear")] = None,
     sort_by_date: Annotated[
         str | None, Query(alias="sortByDate", description=f"By year, then month. {SORT_HELP}")
     ] = None,
 ) -> ContractJSONResponse:
     query = InvoiceQuery(
         page,
-        employee_id=filter_by_employee,
-        month=filter_by_month,
-        year=filter_by_year,
+        employee_id=present(filter_by_employee),
+        month=present(filter_by_month),
+        year=present(filter_by_year),
         sort_by_date=SortDirection.parse(sort_by_date),
     )
     found = use.list_invoices(uow, query)
@@ -69,7 +69,7 @@ def create_invoice(running: ServicesDep, body: Body) -> ContractJSONResponse:
 
 
 @router.get("/{id}", response_model=InvoiceOut, summary="Get an invoice")
-def get_invoice(id: UUID, uow: UowDep) -> ContractJSONResponse:
+def get_invoice(id: Id, uow: UowDep) -> ContractJSONResponse:
     return answer(InvoiceOut.of(use.get_invoice(uow, id)))
 
 
@@ -79,7 +79,7 @@ def get_invoice(id: UUID, uow: UowDep) -> ContractJSONResponse:
     summary="Move an invoice to another month or employee (same number, rendered again)",
     openapi_extra=body_schema(InvoiceBody),
 )
-def change_invoice(id: UUID, running: ServicesDep, body: Body) -> ContractJSONResponse:
+def change_invoice(id: Id, running: ServicesDep, body: Body) -> ContractJSONResponse:
     check_put_id(id, body)
     view = use.change_invoice(running.uow(), running.clock, running.render_queue, id, details(body))
     return answer(InvoiceOut.of(view))
@@ -91,7 +91,7 @@ def change_invoice(id: UUID, running: ServicesDep, body: Body) -> ContractJSONRe
     response_class=Response,
     summary="Delete an invoice (reopens its month)",
 )
-def delete_invoice(id: UUID, running: ServicesDep) -> Response:
+def delete_invoice(id: Id, running: ServicesDep) -> Response:
     use.delete_invoice(running.uow(), running.clock, id)
     return Response(status_code=204)
 
@@ -101,7 +101,7 @@ def delete_invoice(id: UUID, running: ServicesDep) -> Response:
     response_model=str,
     summary="A short-lived download URL of the invoice's PDF (409 until it is stored)",
 )
-def download_link(id: UUID, running: ServicesDep) -> ContractJSONResponse:
+def download_link(id: Id, running: ServicesDep) -> ContractJSONResponse:
     url = use.download_link(
         running.uow(), running.storage, id, running.settings.download_link_lifetime
     )

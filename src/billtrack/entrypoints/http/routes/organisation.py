@@ -4,7 +4,6 @@ No `from __future__ import annotations` here: FastAPI reads the annotations of t
 functions, which name the closure's `name_body`, and a string cannot see a closure."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -18,6 +17,7 @@ from billtrack.entrypoints.http.dependencies import (
     json_body,
 )
 from billtrack.entrypoints.http.inputs import NameBody
+from billtrack.entrypoints.http.query import Id
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
 from billtrack.entrypoints.http.schemas import NamedOut, PageOut, problem_responses
@@ -59,7 +59,7 @@ def organisation_router(units: OrganisationUnits[UnitT], resource: str) -> APIRo
         return created(resource, unit.id, NamedOut.of(unit))
 
     @router.get("/{id}", response_model=NamedOut, summary=f"Get a {units.kind}")
-    def get_unit(id: UUID, uow: UowDep) -> ContractJSONResponse:
+    def get_unit(id: Id, uow: UowDep) -> ContractJSONResponse:
         return answer(NamedOut.of(units.get(uow, id)))
 
     @router.put(
@@ -69,7 +69,7 @@ def organisation_router(units: OrganisationUnits[UnitT], resource: str) -> APIRo
         openapi_extra=body_schema(NameBody),
     )
     def rename_unit(
-        id: UUID, uow: UowDep, body: Annotated[NameBody, name_body]
+        id: Id, uow: UowDep, body: Annotated[NameBody, name_body]
     ) -> ContractJSONResponse:
         check_put_id(id, body)
         return answer(NamedOut.of(units.rename(uow, id, name=body.name)))
@@ -80,7 +80,7 @@ def organisation_router(units: OrganisationUnits[UnitT], resource: str) -> APIRo
         response_class=Response,
         summary=f"Delete a {units.kind} (409 while active employees belong to it)",
     )
-    def delete_unit(id: UUID, running: ServicesDep) -> Response:
+    def delete_unit(id: Id, running: ServicesDep) -> Response:
         units.delete(running.uow(), running.clock, id)
         return Response(status_code=204)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -18,6 +16,7 @@ from billtrack.entrypoints.http.dependencies import (
     json_body,
 )
 from billtrack.entrypoints.http.inputs import WorkdayBody
+from billtrack.entrypoints.http.query import Blank, Id, IsoDate, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
 from billtrack.entrypoints.http.schemas import PageOut, WorkdayOut, problem_responses
@@ -40,14 +39,14 @@ def details(body: WorkdayBody) -> use.WorkdayDetails:
 def list_workdays(
     uow: UowDep,
     page: PageDep,
-    filter_by_date: Annotated[dt.date | None, Query(alias="filterByDate")] = None,
-    filter_by_employee: Annotated[UUID | None, Query(alias="filterByEmployee")] = None,
+    filter_by_date: Annotated[IsoDate | Blank | None, Query(alias="filterByDate")] = None,
+    filter_by_employee: Annotated[Id | Blank | None, Query(alias="filterByEmployee")] = None,
     sort_by_date: Annotated[str | None, Query(alias="sortByDate", description=SORT_HELP)] = None,
 ) -> ContractJSONResponse:
     query = WorkdayQuery(
         page,
-        day=filter_by_date,
-        employee_id=filter_by_employee,
+        day=present(filter_by_date),
+        employee_id=present(filter_by_employee),
         sort_by_date=SortDirection.parse(sort_by_date),
     )
     found = use.list_workdays(uow, query)
@@ -63,7 +62,7 @@ def log_workday(running: ServicesDep, body: Body) -> ContractJSONResponse:
 
 
 @router.get("/{id}", response_model=WorkdayOut, summary="Get a workday")
-def get_workday(id: UUID, uow: UowDep) -> ContractJSONResponse:
+def get_workday(id: Id, uow: UowDep) -> ContractJSONResponse:
     return answer(WorkdayOut.of(use.get_workday(uow, id)))
 
 
@@ -73,7 +72,7 @@ def get_workday(id: UUID, uow: UowDep) -> ContractJSONResponse:
     summary="Change a workday",
     openapi_extra=body_schema(WorkdayBody),
 )
-def change_workday(id: UUID, running: ServicesDep, body: Body) -> ContractJSONResponse:
+def change_workday(id: Id, running: ServicesDep, body: Body) -> ContractJSONResponse:
     check_put_id(id, body)
     return answer(
         WorkdayOut.of(use.change_workday(running.uow(), running.clock, id, details(body)))
@@ -81,6 +80,6 @@ def change_workday(id: UUID, running: ServicesDep, body: Body) -> ContractJSONRe
 
 
 @router.delete("/{id}", status_code=204, response_class=Response, summary="Delete a workday")
-def delete_workday(id: UUID, running: ServicesDep) -> Response:
+def delete_workday(id: Id, running: ServicesDep) -> Response:
     use.delete_workday(running.uow(), running.clock, id)
     return Response(status_code=204)
