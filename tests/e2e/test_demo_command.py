@@ -77,7 +77,9 @@ def test_running_the_demo_again_finds_what_it_made(tmp_path: Path) -> None:
 def test_the_demo_saves_its_pdfs(tmp_path: Path) -> None:
     runner = CliRunner(env={"BILLTRACK_DATA_DIR": str(tmp_path / "data")})
     folder = tmp_path / "pdfs"
-    result = runner.invoke(main, ["demo", "--month", "2024-09", "--save-pdfs", str(folder)])
+    result = runner.invoke(
+        main, ["demo", "--no-serve", "--month", "2024-09", "--save-pdfs", str(folder)]
+    )
     assert result.exit_code == 0, result.output
     pdfs = sorted(folder.glob("*.pdf"))
     assert len(pdfs) == len(EMPLOYEES)
