@@ -143,3 +143,57 @@ def listed(api: httpx.Client, path: str, **params: Any) -> dict[str, Any]:
 
 def listed_ids(api: httpx.Client, path: str, **params: Any) -> list[str]:
     return [item["id"] for item in listed(api, path, pageSize=1000, **params)["items"]]
+
+
+SOME_ID = "3f2c1b7e-9a54-4d2e-8c61-0b7d5e4f3a21"
+# Every route that needs a token, with a body it could take: for checks that apply to all.
+EVERY_ROUTE: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/departments", None),
+    ("POST", "/departments", {"name": "Finance"}),
+    ("GET", f"/departments/{SOME_ID}", None),
+    ("PUT", f"/departments/{SOME_ID}", {"name": "Finance"}),
+    ("DELETE", f"/departments/{SOME_ID}", None),
+    ("GET", "/projects", None),
+    ("POST", "/projects", {"name": "Apollo"}),
+    ("GET", f"/projects/{SOME_ID}", None),
+    ("PUT", f"/projects/{SOME_ID}", {"name": "Apollo"}),
+    ("DELETE", f"/projects/{SOME_ID}", None),
+    ("GET", "/employees", None),
+    (
+        "POST",
+        "/employees",
+        {
+            "email": "ada@example.com",
+            "firstname": "Ada",
+            "lastname": "Lovelace",
+            "salary": 4000,
+            "departmentId": SOME_ID,
+            "projectId": SOME_ID,
+        },
+    ),
+    ("GET", f"/employees/{SOME_ID}", None),
+    (
+        "PUT",
+        f"/employees/{SOME_ID}",
+        {
+            "email": "ada@example.com",
+            "firstname": "Ada",
+            "lastname": "Lovelace",
+            "salary": 4000,
+            "departmentId": SOME_ID,
+            "projectId": SOME_ID,
+        },
+    ),
+    ("DELETE", f"/employees/{SOME_ID}", None),
+    ("GET", "/workdays", None),
+    ("POST", "/workdays", {"date": "2024-11-14", "hours": 8, "employeeId": SOME_ID}),
+    ("GET", f"/workdays/{SOME_ID}", None),
+    ("PUT", f"/workdays/{SOME_ID}", {"date": "2024-11-14", "hours": 8, "employeeId": SOME_ID}),
+    ("DELETE", f"/workdays/{SOME_ID}", None),
+    ("GET", "/invoices", None),
+    ("POST", "/invoices", {"month": 10, "year": 2024, "employeeId": SOME_ID}),
+    ("GET", f"/invoices/{SOME_ID}", None),
+    ("PUT", f"/invoices/{SOME_ID}", {"month": 10, "year": 2024, "employeeId": SOME_ID}),
+    ("DELETE", f"/invoices/{SOME_ID}", None),
+    ("GET", f"/invoices/{SOME_ID}/pre-signed-url", None),
+]

@@ -31,13 +31,13 @@ from billtrack.entrypoints.settings import Settings
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.unit_of_work import UnitOfWork
 from tests.api.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, Api, fast_hasher
+from tests.api.helpers import EVERY_ROUTE, SOME_ID
 from tests.support.databases import empty_all_tables
 from tests.support.postgres import free_port
 from tests.support.server import serving
 
 MIDDLEWARE_LOGGER = "billtrack.entrypoints.http.middleware"
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
-SOME_ID = "3f2c1b7e-9a54-4d2e-8c61-0b7d5e4f3a21"
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 LEAKY_MESSAGE = (
     "SELECT * FROM secret_table WHERE password = 'hunter2'\n"
@@ -56,34 +56,6 @@ LEAKS = (
     "UndefinedTable",
     SECRET,
 )
-ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
-    ("GET", "/departments", None),
-    ("POST", "/departments", {"name": "Finance"}),
-    ("GET", f"/departments/{SOME_ID}", None),
-    ("PUT", f"/departments/{SOME_ID}", {"name": "Finance"}),
-    ("DELETE", f"/departments/{SOME_ID}", None),
-    ("GET", "/projects", None),
-    ("POST", "/projects", {"name": "Apollo"}),
-    ("GET", "/employees", None),
-    (
-        "POST",
-        "/employees",
-        {
-            "email": "ada@example.com",
-            "firstname": "Ada",
-            "lastname": "Lovelace",
-            "salary": 4000,
-            "departmentId": SOME_ID,
-            "projectId": SOME_ID,
-        },
-    ),
-    ("GET", "/workdays", None),
-    ("POST", "/workdays", {"date": "2024-11-14", "hours": 8, "employeeId": SOME_ID}),
-    ("GET", "/invoices", None),
-    ("POST", "/invoices", {"month": 10, "year": 2024, "employeeId": SOME_ID}),
-    ("GET", f"/invoices/{SOME_ID}", None),
-    ("GET", f"/invoices/{SOME_ID}/pre-signed-url", None),
-]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -175,7 +147,7 @@ def assert_ready_says_database_unavailable(client: httpx.Client) -> None:
 def test_an_unavailable_database_is_a_503_with_retry_after_everywhere(tmp_path: Path) -> None:
     down = raising(lambda: DependencyUnavailable("database", "could not connect to 10.0.0.5:5432"))
     with served(settings_for(tmp_path), uow=down) as api:
-        for method, path, body in ROUTES:
+        for method, path, body in EVERY_ROUTE:
             response = api.client.request(method, path, json=body)
             assert_unavailable(response, f"{method} {path}")
             assert "10.0.0.5" not in response.text
@@ -374,7 +346,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(
     broken = raising(lambda: RuntimeError(LEAKY_MESSAGE))
     caplog.set_level(logging.ERROR, logger=MIDDLEWARE_LOGGER)
     with served(settings_for(tmp_path), uow=broken) as api:
-        for method, path, body in ROUTES:
+        for method, path, body in EVERY_ROUTE:
             caplog.clear()
             response = api.client.request(method, path, json=body)
             assert_unexpected_error(response)

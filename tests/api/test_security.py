@@ -28,59 +28,9 @@ from billtrack.entrypoints.http.app import create_app
 from billtrack.entrypoints.secret import KNOWN_DEFAULTS, InsecureSecret
 from billtrack.entrypoints.settings import Settings
 from tests.api.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, Api, fast_hasher
+from tests.api.helpers import EVERY_ROUTE
 from tests.support.server import serving
 
-SOME_ID = "3f2c1b7e-9a54-4d2e-8c61-0b7d5e4f3a21"
-PROTECTED_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
-    ("GET", "/departments", None),
-    ("POST", "/departments", {"name": "Finance"}),
-    ("GET", f"/departments/{SOME_ID}", None),
-    ("PUT", f"/departments/{SOME_ID}", {"name": "Finance"}),
-    ("DELETE", f"/departments/{SOME_ID}", None),
-    ("GET", "/projects", None),
-    ("POST", "/projects", {"name": "Apollo"}),
-    ("GET", f"/projects/{SOME_ID}", None),
-    ("PUT", f"/projects/{SOME_ID}", {"name": "Apollo"}),
-    ("DELETE", f"/projects/{SOME_ID}", None),
-    ("GET", "/employees", None),
-    (
-        "POST",
-        "/employees",
-        {
-            "email": "ada@example.com",
-            "firstname": "Ada",
-            "lastname": "Lovelace",
-            "salary": 4000,
-            "departmentId": SOME_ID,
-            "projectId": SOME_ID,
-        },
-    ),
-    ("GET", f"/employees/{SOME_ID}", None),
-    (
-        "PUT",
-        f"/employees/{SOME_ID}",
-        {
-            "email": "ada@example.com",
-            "firstname": "Ada",
-            "lastname": "Lovelace",
-            "salary": 4000,
-            "departmentId": SOME_ID,
-            "projectId": SOME_ID,
-        },
-    ),
-    ("DELETE", f"/employees/{SOME_ID}", None),
-    ("GET", "/workdays", None),
-    ("POST", "/workdays", {"date": "2024-11-14", "hours": 8, "employeeId": SOME_ID}),
-    ("GET", f"/workdays/{SOME_ID}", None),
-    ("PUT", f"/workdays/{SOME_ID}", {"date": "2024-11-14", "hours": 8, "employeeId": SOME_ID}),
-    ("DELETE", f"/workdays/{SOME_ID}", None),
-    ("GET", "/invoices", None),
-    ("POST", "/invoices", {"month": 10, "year": 2024, "employeeId": SOME_ID}),
-    ("GET", f"/invoices/{SOME_ID}", None),
-    ("PUT", f"/invoices/{SOME_ID}", {"month": 10, "year": 2024, "employeeId": SOME_ID}),
-    ("DELETE", f"/invoices/{SOME_ID}", None),
-    ("GET", f"/invoices/{SOME_ID}/pre-signed-url", None),
-]
 OTHER_SECRET = "another-secret-which-is-also-long-enough-for-hs256"
 LEGACY_ITERATIONS = 1000  # the API fixture's hasher verifies legacy hashes with 1000 iterations
 
@@ -139,7 +89,7 @@ def assert_unauthorized(response: httpx.Response, what: str) -> None:
 
 
 def assert_every_route_refuses(running_api: Api, headers: dict[str, str], what: str) -> None:
-    for method, path, body in PROTECTED_ROUTES:
+    for method, path, body in EVERY_ROUTE:
         response = send(running_api.anonymous, method, path, body, headers)
         assert_unauthorized(response, f"{what}: {method} {path}")
 
@@ -158,7 +108,7 @@ def legacy_hash(password: str, salt: bytes) -> str:
 
 def test_the_admins_token_opens_every_protected_route(running_api: Api) -> None:
     """The control for the tests below: with a valid token nothing answers 401."""
-    for method, path, body in PROTECTED_ROUTES:
+    for method, path, body in EVERY_ROUTE:
         response = send(running_api.client, method, path, body, {})
         assert response.status_code != 401, (method, path, response.text)
         assert response.status_code < 500, (method, path, response.text)
