@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from fastapi import APIRouter, Depends
+
 from billtrack.domain.model.errors import ValidationFailed
+from billtrack.entrypoints.http.dependencies import current_user
 from billtrack.entrypoints.http.inputs import PutBody
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
-from billtrack.entrypoints.http.schemas import Answer
+from billtrack.entrypoints.http.schemas import Answer, problem_responses
 
 SORT_HELP = "asc or desc (any case); any other value sorts ascending."
+
+
+def resource_router(resource: str) -> APIRouter:
+    """The routes of one resource: all behind the bearer token, all answering problems alike."""
+    return APIRouter(
+        prefix=f"/{resource}",
+        tags=[resource.capitalize()],
+        dependencies=[Depends(current_user)],
+        responses=problem_responses(400, 401, 404, 409, 503),
+    )
 
 
 def check_put_id(path_id: UUID, body: PutBody) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from billtrack.domain.usecases import employees as use
 from billtrack.entrypoints.http.dependencies import (
@@ -12,22 +12,21 @@ from billtrack.entrypoints.http.dependencies import (
     ServicesDep,
     UowDep,
     body_schema,
-    current_user,
     json_body,
 )
 from billtrack.entrypoints.http.inputs import EmployeeBody
 from billtrack.entrypoints.http.query import Blank, Id, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
-from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
-from billtrack.entrypoints.http.schemas import EmployeeOut, PageOut, problem_responses
+from billtrack.entrypoints.http.routes.common import (
+    SORT_HELP,
+    check_put_id,
+    created,
+    resource_router,
+)
+from billtrack.entrypoints.http.schemas import EmployeeOut, PageOut
 from billtrack.ports.queries import EmployeeQuery, SortDirection
 
-router = APIRouter(
-    prefix="/employees",
-    tags=["Employees"],
-    dependencies=[Depends(current_user)],
-    responses=problem_responses(400, 401, 404, 409, 503),
-)
+router = resource_router("employees")
 Body = Annotated[EmployeeBody, Depends(json_body(EmployeeBody))]
 
 

@@ -13,24 +13,23 @@ from billtrack.entrypoints.http.dependencies import (
     ServicesDep,
     UowDep,
     body_schema,
-    current_user,
     json_body,
 )
 from billtrack.entrypoints.http.inputs import NameBody
 from billtrack.entrypoints.http.query import Id
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
-from billtrack.entrypoints.http.routes.common import SORT_HELP, check_put_id, created
-from billtrack.entrypoints.http.schemas import NamedOut, PageOut, problem_responses
+from billtrack.entrypoints.http.routes.common import (
+    SORT_HELP,
+    check_put_id,
+    created,
+    resource_router,
+)
+from billtrack.entrypoints.http.schemas import NamedOut, PageOut
 from billtrack.ports.queries import NameQuery, SortDirection
 
 
 def organisation_router(units: OrganisationUnits[UnitT], resource: str) -> APIRouter:
-    router = APIRouter(
-        prefix=f"/{resource}",
-        tags=[resource.capitalize()],
-        dependencies=[Depends(current_user)],
-        responses=problem_responses(400, 401, 404, 409, 503),
-    )
+    router = resource_router(resource)
     name_body = Depends(json_body(NameBody))
 
     @router.get("", response_model=PageOut[NamedOut], summary=f"List {resource}")
