@@ -131,14 +131,13 @@ def mail_invoice(job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, maile
         if invoice is None or not invoice.needs_mail(job.revision) or invoice.pdf_key is None:
             return False
         document = invoice_document(uow, invoice)
-        email = employee_views_by_id(uow, [invoice.employee_id])[invoice.employee_id]
     pdf = storage.get(invoice.pdf_key)
     mailer.send(
         MailMessage(
-            to=email.employee.email.value,
+            to=document.employee_email,
             subject=f"Invoice {document.number} for {document.period_label}",
             body=(
-                f"Hello {email.employee.firstname},\n\n"
+                f"Hello {document.employee_name},\n\n"
                 f"attached is invoice {document.number} for {document.period_label}: "
                 f"{document.total_hours} hours, amount {document.amount}.\n"
             ),
