@@ -45,6 +45,19 @@ def details(world: World, **changes: object) -> EmployeeDetails:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+def in_place_of(view: EmployeeView, **changes: object) -> EmployeeDetails:
+    """Valid details in the department and project of `view`, then `changes`."""
+    base = EmployeeDetails(
+        email="ada@example.com",
+        firstname="Ada",
+        lastname="Lovelace",
+        salary=Decimal("4000.00"),
+        department_id=view.department.id,
+        project_id=view.project.id,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
 def errors_of(world: World, d: EmployeeDetails) -> set[str]:
     with pytest.raises(ValidationFailed) as failure:
         create_employee(world.uow, world.clock, d)
@@ -220,14 +233,7 @@ def test_the_email_of_a_deleted_employee_can_be_used_again() -> None:
 def test_change_keeps_its_own_email_in_another_case() -> None:
     world = World()
     view = world.employee(email="ada@example.com")
-    d = EmployeeDetails(
-        email="ADA@example.com",
-        firstname="Ada",
-        lastname="King",
-        salary=Decimal("5000"),
-        department_id=view.department.id,
-        project_id=view.project.id,
-    )
+    d = in_place_of(view, email="ADA@example.com", lastname="King", salary=Decimal("5000"))
 
     changed = change_employee(world.uow, view.employee.id, d)
 
@@ -239,14 +245,7 @@ def test_change_to_an_email_another_active_employee_has_is_a_conflict() -> None:
     world = World()
     world.employee(email="grace@example.com")
     ada = world.employee(email="ada@example.com")
-    d = EmployeeDetails(
-        email="Grace@Example.com",
-        firstname="Ada",
-        lastname="Lovelace",
-        salary=Decimal("4000"),
-        department_id=ada.department.id,
-        project_id=ada.project.id,
-    )
+    d = in_place_of(ada, email="Grace@Example.com", salary=Decimal("4000"))
 
     with pytest.raises(DuplicateEmail):
         change_employee(world.uow, ada.employee.id, d)
@@ -320,14 +319,7 @@ def test_change_or_delete_of_a_deleted_employee_is_not_found() -> None:
     world = World()
     view = world.employee()
     delete_employee(world.uow, world.clock, view.employee.id)
-    d = EmployeeDetails(
-        email="back@example.com",
-        firstname="Ada",
-        lastname="Lovelace",
-        salary=Decimal("1"),
-        department_id=view.department.id,
-        project_id=view.project.id,
-    )
+    d = in_place_of(view, email="back@example.com", salary=Decimal("1"))
 
     with pytest.raises(NotFound):
         change_employee(world.uow, view.employee.id, d)

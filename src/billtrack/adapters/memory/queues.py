@@ -1,7 +1,7 @@
 """An in-process queue, for the embedded default's worker and for tests.
 
-Delivery is at least once, as with SQS: a received job stays in flight until it is acknowledged,
-and `release_unacknowledged` puts it back (as a visibility timeout would).
+A received job stays in flight until it is acknowledged. A job that dies with the process is not
+lost: the outbox still owes it, and the worker's sweep publishes it again on the next start.
 """
 
 from __future__ import annotations
@@ -45,15 +45,6 @@ class InMemoryQueue(Generic[JobT]):
     def acknowledge(self, job: JobT) -> None:
         with self._condition:
             self._in_flight.remove(job)
-
-    def release_unacknowledged(self) -> int:
-        """Put every job in flight back at the front of the queue; answers how many."""
-        with self._condition:
-            count = len(self._in_flight)
-            self._ready.extendleft(reversed(self._in_flight))
-            self._in_flight.clear()
-            self._condition.notify_all()
-            return count
 
     def pending(self) -> list[JobT]:
         with self._condition:

@@ -41,6 +41,11 @@ ACTIVE = text("deleted_at IS NULL")
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def unique_among_active(name: str, *columns: Column[object]) -> Index:
+    """A partial unique index: the rule holds among rows that are not soft-deleted."""
+    return Index(name, *columns, unique=True, postgresql_where=ACTIVE, sqlite_where=ACTIVE)
+
+
 def _lifecycle() -> list[Column[object]]:
     return [
         Column("created_at", UtcDateTime(), nullable=False),
@@ -81,12 +86,9 @@ employees = Table(
     *_lifecycle(),
     CheckConstraint("salary >= 0", name="salary_not_negative"),
 )
-Index(
+unique_among_active(
     "uq_employees_active_email",
     employees.c.email_key,
-    unique=True,
-    postgresql_where=ACTIVE,
-    sqlite_where=ACTIVE,
 )
 Index(None, employees.c.lastname_folded, employees.c.firstname_folded)
 
@@ -100,13 +102,10 @@ workdays = Table(
     *_lifecycle(),
     CheckConstraint("hours > 0", name="hours_positive"),
 )
-Index(
+unique_among_active(
     "uq_workdays_active_employee_day",
     workdays.c.employee_id,
     workdays.c.day,
-    unique=True,
-    postgresql_where=ACTIVE,
-    sqlite_where=ACTIVE,
 )
 Index(None, workdays.c.day)
 
@@ -136,14 +135,11 @@ invoices = Table(
     CheckConstraint("month BETWEEN 1 AND 12", name="month_of_year"),
     CheckConstraint("status IN ('pending', 'generated', 'failed')", name="known_status"),
 )
-Index(
+unique_among_active(
     "uq_invoices_active_employee_month",
     invoices.c.employee_id,
     invoices.c.year,
     invoices.c.month,
-    unique=True,
-    postgresql_where=ACTIVE,
-    sqlite_where=ACTIVE,
 )
 Index(None, invoices.c.year, invoices.c.month)
 
@@ -156,12 +152,9 @@ users = Table(
     Column("password_hash", String(500), nullable=False),
     *_lifecycle(),
 )
-Index(
+unique_among_active(
     "uq_users_active_email",
     users.c.email_key,
-    unique=True,
-    postgresql_where=ACTIVE,
-    sqlite_where=ACTIVE,
 )
 
 invoice_counters = Table(

@@ -12,7 +12,7 @@ from billtrack.domain.model.errors import ValidationFailed
 from billtrack.domain.model.lifecycle import Entity
 from billtrack.domain.model.numbering import InvoiceNumber
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.model.values import FieldErrors, InvalidValue
+from billtrack.domain.model.values import FieldErrors
 
 FIRST_INVOICE_YEAR = 2000
 MAX_ERROR_LENGTH = 2000
@@ -137,10 +137,3 @@ class Invoice(Entity):
         if not self.is_renderable(revision):
             return self
         return replace(self, status=InvoiceStatus.FAILED, error=reason[:MAX_ERROR_LENGTH])
-
-
-def parse_invoice_number(text: str) -> InvoiceNumber:
-    try:
-        return InvoiceNumber.parse(text)
-    except InvalidValue as exc:
-        raise ValidationFailed.single("number", str(exc)) from exc

@@ -17,7 +17,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
@@ -134,6 +133,3 @@ class InvoiceBody(PutBody):
 class LoginBody(Body):
     username: Text = Field(description="The user's e-mail address.")
     password: Text
-
-
-__all__ = ["Body", "BodyError", "ValidationError"]
