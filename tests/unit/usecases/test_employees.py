@@ -32,30 +32,27 @@ from billtrack.ports.queries import (
 from tests.unit.usecases.fixtures import World
 
 
-def details(world: World, **changes: object) -> EmployeeDetails:
-    """Valid details of a new employee, with a new department and project, then `changes`."""
+def details_in(department_id: UUID, project_id: UUID, **changes: object) -> EmployeeDetails:
+    """Valid details of an employee of that department and project, then `changes`."""
     base = EmployeeDetails(
         email="ada@example.com",
         firstname="Ada",
         lastname="Lovelace",
         salary=Decimal("4000.00"),
-        department_id=world.department().id,
-        project_id=world.project().id,
+        department_id=department_id,
+        project_id=project_id,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def details(world: World, **changes: object) -> EmployeeDetails:
+    """Valid details of a new employee, with a new department and project, then `changes`."""
+    return details_in(world.department().id, world.project().id, **changes)
 
 
 def in_place_of(view: EmployeeView, **changes: object) -> EmployeeDetails:
     """Valid details in the department and project of `view`, then `changes`."""
-    base = EmployeeDetails(
-        email="ada@example.com",
-        firstname="Ada",
-        lastname="Lovelace",
-        salary=Decimal("4000.00"),
-        department_id=view.department.id,
-        project_id=view.project.id,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return details_in(view.department.id, view.project.id, **changes)
 
 
 def errors_of(world: World, d: EmployeeDetails) -> set[str]:
