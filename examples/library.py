@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.usecases.employees import EmployeeDetails, create_employee

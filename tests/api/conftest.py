@@ -16,8 +16,8 @@ import pytest
 from argon2 import PasswordHasher as Argon2
 from pydantic import SecretStr
 
-from billtrack.adapters.memory.clock import ManualClock
-from billtrack.adapters.passwords.argon2_hasher import Argon2PasswordHasher
+from tests.fakes.clock import ManualClock
+from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
 from billtrack.domain.usecases.users import add_user
 from billtrack.entrypoints.bootstrap import Services, bootstrap
 from billtrack.entrypoints.http.app import create_app

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.sqlalchemy.engine import create_database_engine
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.domain.usecases.users import add_user

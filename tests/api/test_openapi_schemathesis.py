@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, settings
 from pydantic import SecretStr
 from schemathesis.config import SchemathesisConfig
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.sqlalchemy.engine import create_database_engine
 from billtrack.adapters.sqlalchemy.tables import metadata
 from billtrack.domain.usecases.users import add_user

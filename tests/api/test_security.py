@@ -20,7 +20,7 @@ import jwt
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.domain.model.user import User
 from billtrack.domain.model.values import Email
 from billtrack.entrypoints.bootstrap import bootstrap

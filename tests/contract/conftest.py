@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from billtrack.adapters.local.storage import LocalFolderStorage
-from billtrack.adapters.memory.clock import ManualClock
+from billtrack.adapters.filesystem.storage import LocalFolderStorage
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.store import InMemoryStore
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork

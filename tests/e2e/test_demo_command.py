@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.domain.model.calculation import amount_for
 from billtrack.domain.model.period import YearMonth
 from billtrack.entrypoints.bootstrap import Services, bootstrap

@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Engine
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.domain.model.errors import Conflict, DuplicateInvoice, DuplicateWorkday, MonthClosed

@@ -13,9 +13,9 @@ from uuid import UUID
 
 from sqlalchemy import Engine
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.adapters.memory.rendering import RecordingPdfRenderer
+from tests.fakes.rendering import RecordingPdfRenderer
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.domain.model.invoice import InvoiceStatus

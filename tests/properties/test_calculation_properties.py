@@ -17,7 +17,7 @@ from uuid import UUID
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.calculation import (

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.repositories import InMemoryInvoiceRepository
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork

@@ -15,14 +15,14 @@ from sqlalchemy import Engine
 
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
 from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
-from billtrack.adapters.local.mailer import FolderMailer
-from billtrack.adapters.local.storage import LocalFolderStorage
+from billtrack.adapters.filesystem.mailer import FolderMailer
+from billtrack.adapters.filesystem.storage import LocalFolderStorage
 from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.adapters.passwords.argon2_hasher import Argon2PasswordHasher
+from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from billtrack.adapters.system.clock import SystemClock
+from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.entrypoints.secret import derived_key, load_or_create_secret
 from billtrack.entrypoints.settings import Settings
 from billtrack.ports.clock import Clock

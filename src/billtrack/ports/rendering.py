@@ -8,7 +8,18 @@ from decimal import Decimal
 from typing import Protocol
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Issuer:
+    """Who issues the invoices: printed on every PDF and mail."""
+
+    name: str = ""
+    address: str = ""
+    """Lines separated by newlines."""
+    currency: str = "EUR"
+    """ISO 4217 code; amounts are shown with it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceDocument:
     """Everything an invoice's PDF shows, already looked up."""
 
@@ -27,6 +38,7 @@ class InvoiceDocument:
     amount: Decimal
     workdays: tuple[tuple[date, Decimal], ...]
     """The month's workdays, as (date, hours), in date order."""
+    issuer: Issuer = Issuer()
 
 
 class PdfRenderer(Protocol):

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from billtrack.adapters.local.mailer import FolderMailer
-from billtrack.adapters.local.storage import LocalFolderStorage
-from billtrack.adapters.memory.clock import ManualClock
+from billtrack.adapters.filesystem.mailer import FolderMailer
+from billtrack.adapters.filesystem.storage import LocalFolderStorage
+from tests.fakes.clock import ManualClock
 from billtrack.ports.mail import Attachment, MailMessage
 
 NOW = datetime(2024, 11, 15, 12, tzinfo=UTC)

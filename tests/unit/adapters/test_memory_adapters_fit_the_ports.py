@@ -7,14 +7,14 @@ from decimal import Decimal
 from uuid import uuid4
 
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.adapters.memory.rendering import RecordingPdfRenderer
-from billtrack.adapters.memory.security import FastPasswordHasher, InMemoryTokenIssuer
+from tests.fakes.rendering import RecordingPdfRenderer
+from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from billtrack.adapters.system.clock import SystemClock
+from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import Mailer, MailMessage

@@ -16,8 +16,8 @@ import pytest
 from argon2 import PasswordHasher as Argon2
 
 from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
-from billtrack.adapters.memory.clock import ManualClock
-from billtrack.adapters.passwords.argon2_hasher import Argon2PasswordHasher
+from tests.fakes.clock import ManualClock
+from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
 from billtrack.domain.model.errors import AuthenticationFailed
 
 NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ from decimal import Decimal
 from itertools import count
 from uuid import UUID
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.adapters.memory.rendering import RecordingPdfRenderer
-from billtrack.adapters.memory.security import FastPasswordHasher, InMemoryTokenIssuer
+from tests.fakes.rendering import RecordingPdfRenderer
+from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.invoice import Invoice

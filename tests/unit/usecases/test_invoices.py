@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billtrack.adapters.memory.clock import ManualClock
+from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.errors import (
     Conflict,

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from billtrack.adapters.memory.rendering import RecordingPdfRenderer, RenderFailed
+from tests.fakes.rendering import RecordingPdfRenderer, RenderFailed
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.invoice import InvoiceStatus
 from billtrack.domain.usecases.invoices import (

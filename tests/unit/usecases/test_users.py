@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from billtrack.adapters.memory.security import FastPasswordHasher
+from tests.fakes.security import FastPasswordHasher
 from billtrack.domain.model.errors import (
     AuthenticationFailed,
     Conflict,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from billtrack.adapters.local.storage import LocalFolderStorage
+from billtrack.adapters.filesystem.storage import LocalFolderStorage
 from billtrack.domain.model.errors import NotFound
 from billtrack.entrypoints.http.dependencies import ServicesDep
 from billtrack.entrypoints.http.problems import problem

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from billtrack.adapters.local.files import write_atomically
+from billtrack.adapters.filesystem.files import write_atomically
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.mail import MailMessage
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from billtrack.adapters.local.files import write_atomically
+from billtrack.adapters.filesystem.files import write_atomically
 from billtrack.ports.errors import DependencyUnavailable, ObjectMissing
 
 DOWNLOAD_PATH = "/api/files/"

@@ -1,1 +1,0 @@
-"""Adapters over the local file system: PDFs in a folder, mail written to a folder."""

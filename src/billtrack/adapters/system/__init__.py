@@ -1,1 +1,0 @@
-"""Adapters over the running system itself: the real clock."""
