@@ -1,62 +1,46 @@
-"""The composition root: adapters built from settings, once, in one place.
+"""The composition root: the adapters chosen by settings, built once, wired into an `Application`.
 
-Nothing is built at import time. Tests pass `overrides` (any field of `Services`) instead of
-patching; what is overridden is not built at all.
+This is the one module of the entrypoints that imports adapters. Nothing is built at import time.
+Tests pass overrides instead of patching; what is overridden is not built at all, and an override
+is honoured as given, empty ones included.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
+from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
-from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
+from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.adapters.filesystem.mailer import FolderMailer
 from billtrack.adapters.filesystem.storage import LocalFolderStorage
+from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from billtrack.adapters.filesystem.clock import SystemClock
-from billtrack.entrypoints.secret import derived_key, load_or_create_secret
+from billtrack.domain.usecases.application import Application, Probe
+from billtrack.entrypoints.secret import derived_key
 from billtrack.entrypoints.settings import Settings
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import Mailer
+from billtrack.ports.queues import MailQueue, RenderQueue
 from billtrack.ports.rendering import PdfRenderer
 from billtrack.ports.security import PasswordHasher, TokenIssuer
-from billtrack.ports.storage import ObjectStorage
+from billtrack.ports.storage import ObjectStorage, SignedDownloads
 from billtrack.ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Services:
-    settings: Settings
-    uow: Callable[[], UnitOfWork]
-    """A new unit of work, one per request or job (a unit of work is not shared by threads)."""
-    clock: Clock
-    render_queue: InMemoryQueue[RenderJob]
-    mail_queue: InMemoryQueue[MailJob]
-    storage: ObjectStorage
-    renderer: PdfRenderer
-    mailer: Mailer
-    hasher: PasswordHasher
-    tokens: TokenIssuer
-    secret: str
-    probes: dict[str, Callable[[], object]] = field(default_factory=dict)
-    """Readiness checks by dependency name: each raises when its dependency is down."""
-    closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def close(self) -> None:
-        for close in reversed(self.closers):
-            close()
+SchemaOutdated = schema.SchemaOutdated
+"""Raised by `bootstrap` when PostgreSQL's schema is behind the code: run `billtrack db upgrade`."""
+DatabaseError = DBAPIError
+"""Raised by `bootstrap` and `upgrade_database` when the database cannot be reached."""
 
 
 def prepare_database(settings: Settings) -> Engine:
@@ -75,52 +59,92 @@ def prepare_database(settings: Settings) -> Engine:
     return engine
 
 
-def bootstrap(settings: Settings, **overrides: Any) -> Services:
-    unknown = set(overrides) - {f.name for f in fields(Services)}
-    if unknown:
-        raise TypeError(f"unknown services: {', '.join(sorted(unknown))}")
-    closers: list[Callable[[], None]] = []
-    clock: Clock = overrides.get("clock") or SystemClock(settings.zone)
-    secret: str = overrides.get("secret") or (
-        settings.jwt_secret.get_secret_value()
-        if settings.jwt_secret is not None
-        else load_or_create_secret(settings.data_dir)
-    )
+def upgrade_database(settings: Settings) -> tuple[str | None, str | None]:
+    """Apply pending migrations; answers the revisions before and after."""
+    engine = create_database_engine(settings.database)
+    try:
+        before = schema.current_revision(engine)
+        schema.upgrade(engine)
+        return before, schema.current_revision(engine)
+    finally:
+        engine.dispose()
 
-    def database() -> Callable[[], UnitOfWork]:
+
+def masked_database(settings: Settings) -> str:
+    """The database URL with its password masked, for messages."""
+    return masked(settings.database)
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    new_uow: Callable[[], UnitOfWork] | None = None,
+    clock: Clock | None = None,
+    render_queue: RenderQueue | None = None,
+    mail_queue: MailQueue | None = None,
+    storage: ObjectStorage | None = None,
+    signed_downloads: SignedDownloads | None = None,
+    renderer: PdfRenderer | None = None,
+    mailer: Mailer | None = None,
+    hasher: PasswordHasher | None = None,
+    tokens: TokenIssuer | None = None,
+    probes: Mapping[str, Probe] | None = None,
+) -> Application:
+    """The application the settings describe. `signed_downloads` defaults to the storage when
+    billtrack serves that storage's links itself (the local folder)."""
+    closers: list[Callable[[], None]] = []
+    clock = clock if clock is not None else SystemClock(settings.zone)
+    secret = settings.signing_secret()
+    if new_uow is None:
         engine = prepare_database(settings)
         closers.append(engine.dispose)
-        return lambda: SqlAlchemyUnitOfWork(engine)
-
-    factories: dict[str, Callable[[], Any]] = {
-        "uow": database,
-        "render_queue": lambda: InMemoryQueue[RenderJob]("render queue"),
-        "mail_queue": lambda: InMemoryQueue[MailJob]("mail queue"),
-        "storage": lambda: LocalFolderStorage(
+        new_uow = _unit_of_work_factory(engine)
+    if storage is None:
+        storage = LocalFolderStorage(
             settings.data_dir / "files",
             signing_key=derived_key(secret, "download links"),
             base_url=settings.public_url,
             now=clock.now,
-        ),
-        "renderer": BuiltinPdfRenderer,
-        "mailer": lambda: FolderMailer(
-            settings.data_dir / "mail", sender=settings.mail_from, now=clock.now
-        ),
-        "hasher": Argon2PasswordHasher,
-        "tokens": lambda: JwtTokenIssuer(secret, now=clock.now, lifetime=settings.token_lifetime),
-    }
-    built = {
-        name: overrides[name] if name in overrides else make() for name, make in factories.items()
-    }
-    probes = overrides.get("probes") or {
-        "database": lambda: _probe_database(built["uow"]),
-        "storage": lambda: built["storage"].exists("health/probe"),
-    }
-    return Services(
-        settings=settings, clock=clock, secret=secret, probes=probes, closers=closers, **built
+        )
+    if signed_downloads is None and isinstance(storage, LocalFolderStorage):
+        signed_downloads = storage
+    if probes is None:
+        probes = {"database": _database_probe(new_uow), "storage": _storage_probe(storage)}
+    return Application(
+        new_uow=new_uow,
+        clock=clock,
+        render_queue=render_queue
+        if render_queue is not None
+        else InMemoryQueue[RenderJob]("render queue"),
+        mail_queue=mail_queue if mail_queue is not None else InMemoryQueue[MailJob]("mail queue"),
+        storage=storage,
+        signed_downloads=signed_downloads,
+        renderer=renderer if renderer is not None else BuiltinPdfRenderer(),
+        mailer=mailer
+        if mailer is not None
+        else FolderMailer(settings.data_dir / "mail", sender=settings.mail_from, now=clock.now),
+        hasher=hasher if hasher is not None else Argon2PasswordHasher(),
+        tokens=tokens
+        if tokens is not None
+        else JwtTokenIssuer(secret, now=clock.now, lifetime=settings.token_lifetime),
+        issuer=settings.issuer,
+        download_link_lifetime=settings.download_link_lifetime,
+        probes=probes,
+        closers=closers,
     )
 
 
-def _probe_database(new_uow: Callable[[], UnitOfWork]) -> None:
-    with new_uow() as uow:
-        uow.users.with_email("")
+def _unit_of_work_factory(engine: Engine) -> Callable[[], UnitOfWork]:
+    return lambda: SqlAlchemyUnitOfWork(engine)
+
+
+def _database_probe(new_uow: Callable[[], UnitOfWork]) -> Probe:
+    def probe() -> None:
+        with new_uow() as uow:
+            uow.users.with_email("")
+
+    return probe
+
+
+def _storage_probe(storage: ObjectStorage) -> Probe:
+    return lambda: storage.exists("health/probe")

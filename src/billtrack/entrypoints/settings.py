@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from billtrack.entrypoints.secret import check_secret
+from billtrack.entrypoints.secret import check_secret, load_or_create_secret
+from billtrack.ports.rendering import Issuer
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,12 @@ class Settings(BaseSettings):
     """The first user, created at start when there is no user yet."""
     admin_password: SecretStr | None = None
     """The first user's password; generated and printed once when not given."""
+    company_name: str = ""
+    """The issuer printed on invoices and mails."""
+    company_address: str = ""
+    """The issuer's address; `\\n` or a new line separates its lines."""
+    currency: str = "EUR"
+    """ISO 4217 code of the amounts."""
 
     @field_validator("timezone")
     @classmethod
@@ -45,6 +52,14 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}: use an IANA name like Europe/Berlin"
             ) from error
         return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if len(code) != 3 or not code.isascii() or not code.isalpha():
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code such as EUR or USD")
+        return code
 
     @field_validator("jwt_secret")
     @classmethod
@@ -62,6 +77,11 @@ class Settings(BaseSettings):
         return self.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
     @property
+    def issuer(self) -> Issuer:
+        address = self.company_address.replace("\\n", "\n").strip()
+        return Issuer(name=self.company_name.strip(), address=address, currency=self.currency)
+
+    @property
     def allowed_origins(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
@@ -76,3 +96,10 @@ class Settings(BaseSettings):
     @property
     def is_embedded_database(self) -> bool:
         return self.database.startswith("sqlite")
+
+    def signing_secret(self) -> str:
+        """The secret everything billtrack signs is derived from: the setting, or the one
+        generated into the data folder on first use."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return load_or_create_secret(self.data_dir)

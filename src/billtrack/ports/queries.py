@@ -8,7 +8,7 @@ from datetime import date
 from typing import Generic, TypeVar
 from uuid import UUID
 
-from billtrack.domain.model.values import FieldErrors
+from billtrack.domain.model.values import FieldErrors, fold_name
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
@@ -62,8 +62,8 @@ def matches_name(needle: str | None, *haystacks: str) -> bool:
     `%`, `_` and `\\` among them, matches itself."""
     if not needle:
         return True
-    folded = needle.lower()
-    return any(folded in haystack.lower() for haystack in haystacks)
+    folded = fold_name(needle)
+    return any(folded in fold_name(haystack) for haystack in haystacks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 from uuid import UUID
 
 from billtrack.domain.model.employee import Employee
+from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.organisation import Department, OrganisationUnit, Project
 from billtrack.domain.model.period import YearMonth
@@ -50,10 +51,16 @@ class EmployeeRepository(Protocol):
     def any_active_in_department(self, department_id: UUID, /) -> bool: ...
     def any_active_in_project(self, project_id: UUID, /) -> bool: ...
     def active_ids(self) -> Sequence[UUID]: ...
-    def lock(self, employee_ids: Collection[UUID], /) -> None:
-        """Hold the employees' rows until the transaction ends. Every change to an employee's
-        months (workdays, invoices) takes this lock first, so a workday cannot slip into a month
-        while a concurrent transaction snapshots it into an invoice."""
+
+
+class EmployeeMonthRepository(Protocol):
+    """The consistency boundary: an employee's month, its workdays and the invoice closing it."""
+
+    def lock(self, *months: tuple[UUID, YearMonth]) -> tuple[EmployeeMonth, ...]:
+        """The months of (employee id, period), in the order asked, each held until the
+        transaction ends: a concurrent change to any of these employees' months waits, so a
+        workday cannot slip into a month while it is snapshotted into an invoice. Every
+        operation that reads a month to change it or its workdays loads it through here."""
         ...
 
 

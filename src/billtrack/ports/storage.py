@@ -20,3 +20,14 @@ class ObjectStorage(Protocol):
     def download_url(self, key: str, expires_in: timedelta, /) -> str:
         """A URL that lets whoever holds it download the object until it expires."""
         ...
+
+
+class SignedDownloads(Protocol):
+    """A storage whose download URLs billtrack serves itself (the local folder): the API checks
+    the signature and hands out the object."""
+
+    def open_signed(self, key: str, expires: int, signature: str, /) -> bytes:
+        """The object under `key`, if the signature of `key` until `expires` holds now. Raises
+        `PermissionError` for an expired or altered link, `ObjectMissing` when there is no
+        object, and `ValueError` for a key that is no storage key."""
+        ...

@@ -7,6 +7,7 @@ from typing import Protocol, Self
 
 from billtrack.ports.repositories import (
     DepartmentRepository,
+    EmployeeMonthRepository,
     EmployeeRepository,
     InvoiceNumberCounter,
     InvoiceRepository,
@@ -31,6 +32,8 @@ class UnitOfWork(Protocol):
     def employees(self) -> EmployeeRepository: ...
     @property
     def workdays(self) -> WorkdayRepository: ...
+    @property
+    def months(self) -> EmployeeMonthRepository: ...
     @property
     def invoices(self) -> InvoiceRepository: ...
     @property

@@ -75,6 +75,11 @@ class LocalFolderStorage:
         # Bytes, not str: compare_digest refuses non-ASCII text, and a forged link may have some.
         return hmac.compare_digest(self._sign(key, expires).encode(), signature.encode())
 
+    def open_signed(self, key: str, expires: int, signature: str, /) -> bytes:
+        if not self.verify(key, expires, signature):
+            raise PermissionError("the download link has expired or is not valid")
+        return self.get(key)
+
     def open_url(self, url: str) -> bytes:
         """The object a download URL names, if its signature holds; PermissionError otherwise."""
         parts = urlsplit(url)
@@ -86,6 +91,4 @@ class LocalFolderStorage:
             expires, signature = int(query["expires"][0]), query["signature"][0]
         except (KeyError, ValueError) as error:
             raise PermissionError("the download URL is incomplete") from error
-        if not self.verify(key, expires, signature):
-            raise PermissionError("the download URL has expired or was altered")
-        return self.get(key)
+        return self.open_signed(key, expires, signature)

@@ -58,7 +58,7 @@ class InMemoryQueue(Generic[JobT]):
         with self._condition:
             if not self._ready and wait_seconds > 0:
                 self._condition.wait_for(lambda: bool(self._ready), wait_seconds)
-            deliveries = []
+            deliveries: list[Delivery[JobT]] = []
             while self._ready and len(deliveries) < max_jobs:
                 job, delivered = self._ready.popleft()
                 delivery = Delivery(job, f"{self._name}-{next(self._receipts)}", delivered + 1)

@@ -14,6 +14,7 @@ from uuid import UUID
 from billtrack.adapters.memory.paging import page_of
 from billtrack.adapters.memory.store import OwedRender
 from billtrack.domain.model.employee import Employee
+from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.errors import (
     DuplicateEmail,
     DuplicateInvoice,
@@ -25,6 +26,7 @@ from billtrack.domain.model.lifecycle import Entity
 from billtrack.domain.model.organisation import OrganisationUnit
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.user import User
+from billtrack.domain.model.values import fold_name
 from billtrack.domain.model.workday import Workday
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import (
@@ -72,7 +74,7 @@ class _Table(Generic[E]):
 class InMemoryOrganisationUnitRepository(_Table[UnitT]):
     def list(self, query: NameQuery, /) -> Page[UnitT]:
         rows = (r for r in self._rows.values() if matches_name(query.name, r.name.value))
-        return page_of(rows, query.page, lambda r: r.name.value.lower(), query.sort_by_name)
+        return page_of(rows, query.page, lambda r: fold_name(r.name.value), query.sort_by_name)
 
 
 class InMemoryEmployeeRepository(_Table[Employee]):
@@ -92,7 +94,7 @@ class InMemoryEmployeeRepository(_Table[Employee]):
         return page_of(
             rows,
             query.page,
-            lambda e: (e.lastname.value.lower(), e.firstname.value.lower()),
+            lambda e: (fold_name(e.lastname.value), fold_name(e.firstname.value)),
             query.sort_by_name,
         )
 
@@ -107,9 +109,6 @@ class InMemoryEmployeeRepository(_Table[Employee]):
 
     def active_ids(self) -> Sequence[UUID]:
         return [e.id for e in sorted(self._active(), key=lambda e: (e.created_at, e.id))]
-
-    def lock(self, employee_ids: Collection[UUID], /) -> None:
-        """Nothing to do: in-memory transactions already run one at a time."""
 
 
 class InMemoryWorkdayRepository(_Table[Workday]):
@@ -155,6 +154,26 @@ class InMemoryInvoiceRepository(_Table[Invoice]):
         return next(
             (i for i in self._active() if i.employee_id == employee_id and i.period == period),
             None,
+        )
+
+
+class InMemoryEmployeeMonths:
+    """Months read from the working copy; no lock to take, as in-memory transactions already run
+    one at a time."""
+
+    def __init__(self, workdays: InMemoryWorkdayRepository, invoices: InMemoryInvoiceRepository):
+        self._workdays = workdays
+        self._invoices = invoices
+
+    def lock(self, *months: tuple[UUID, YearMonth]) -> tuple[EmployeeMonth, ...]:
+        return tuple(
+            EmployeeMonth(
+                employee_id=employee_id,
+                period=period,
+                workdays=tuple(self._workdays.active_in_month(employee_id, period)),
+                invoice=self._invoices.active_for(employee_id, period),
+            )
+            for employee_id, period in months
         )
 
 

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from billtrack.adapters.memory.repositories import (
+    InMemoryEmployeeMonths,
     InMemoryEmployeeRepository,
     InMemoryInvoiceNumberCounter,
     InMemoryInvoiceRepository,
@@ -26,6 +27,7 @@ class InMemoryUnitOfWork:
     projects: InMemoryOrganisationUnitRepository[Project]
     employees: InMemoryEmployeeRepository
     workdays: InMemoryWorkdayRepository
+    months: InMemoryEmployeeMonths
     invoices: InMemoryInvoiceRepository
     users: InMemoryUserRepository
     invoice_numbers: InMemoryInvoiceNumberCounter
@@ -72,6 +74,7 @@ class InMemoryUnitOfWork:
         self.employees = InMemoryEmployeeRepository(tables.employees)
         self.workdays = InMemoryWorkdayRepository(tables.workdays)
         self.invoices = InMemoryInvoiceRepository(tables.invoices)
+        self.months = InMemoryEmployeeMonths(self.workdays, self.invoices)
         self.users = InMemoryUserRepository(tables.users)
         self.invoice_numbers = InMemoryInvoiceNumberCounter(tables.invoice_counters)
         self.outbox = InMemoryOutbox(tables.outbox)

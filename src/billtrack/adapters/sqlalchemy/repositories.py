@@ -31,12 +31,13 @@ from sqlalchemy.exc import IntegrityError
 from billtrack.adapters.sqlalchemy import rows, tables
 from billtrack.adapters.sqlalchemy.conflicts import conflict_for
 from billtrack.domain.model.employee import Employee
+from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.lifecycle import Entity
 from billtrack.domain.model.organisation import OrganisationUnit
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.user import User
-from billtrack.domain.model.values import InvalidValue, check_text
+from billtrack.domain.model.values import InvalidValue, check_text, fold_name
 from billtrack.domain.model.workday import Workday
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import (
@@ -60,7 +61,7 @@ def contains(column: Any, needle: str) -> ColumnElement[bool]:
     except InvalidValue:
         # Stored text never holds these characters, and PostgreSQL would refuse to compare them.
         return false()
-    escaped = rows.fold(needle).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = fold_name(needle).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     condition: ColumnElement[bool] = column.like(f"%{escaped}%", escape="\\")
     return condition
 
@@ -203,14 +204,6 @@ class SqlAlchemyEmployeeRepository(_Repository[Employee]):
         statement = select(c.id).where(self._active()).order_by(c.created_at, c.id)
         return list(self._connection.execute(statement).scalars())
 
-    def lock(self, employee_ids: Collection[UUID], /) -> None:
-        # Always in id order, so two transactions locking the same employees cannot deadlock.
-        # SQLite ignores FOR UPDATE: its write transactions (BEGIN IMMEDIATE) run one at a time.
-        for employee_id in sorted(employee_ids):
-            self._connection.execute(
-                select(self.table.c.id).where(self.table.c.id == employee_id).with_for_update()
-            )
-
 
 class SqlAlchemyWorkdayRepository(_Repository[Workday]):
     table = tables.workdays
@@ -268,6 +261,38 @@ class SqlAlchemyInvoiceRepository(_Repository[Invoice]):
         c = self.table.c
         return self._first_active(
             c.employee_id == employee_id, c.year == period.year, c.month == period.month
+        )
+
+
+class SqlAlchemyEmployeeMonths:
+    def __init__(
+        self,
+        connection: Connection,
+        workdays: SqlAlchemyWorkdayRepository,
+        invoices: SqlAlchemyInvoiceRepository,
+    ) -> None:
+        self._connection = connection
+        self._workdays = workdays
+        self._invoices = invoices
+
+    def lock(self, *months: tuple[UUID, YearMonth]) -> tuple[EmployeeMonth, ...]:
+        # The employees' rows stand for their months. Locked in id order in one statement, so two
+        # transactions locking the same employees cannot deadlock. SQLite has no FOR UPDATE: its
+        # write transactions (BEGIN IMMEDIATE) already hold the database's one write lock.
+        employee_ids = sorted({employee_id for employee_id, _ in months})
+        if employee_ids:
+            c = tables.employees.c
+            self._connection.execute(
+                select(c.id).where(c.id.in_(employee_ids)).order_by(c.id).with_for_update()
+            )
+        return tuple(
+            EmployeeMonth(
+                employee_id=employee_id,
+                period=period,
+                workdays=tuple(self._workdays.active_in_month(employee_id, period)),
+                invoice=self._invoices.active_for(employee_id, period),
+            )
+            for employee_id, period in months
         )
 
 

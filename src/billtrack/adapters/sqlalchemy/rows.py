@@ -17,16 +17,11 @@ from billtrack.domain.model.numbering import InvoiceNumber
 from billtrack.domain.model.organisation import OrganisationUnit
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.user import User
-from billtrack.domain.model.values import Email, Hours, Money, Name
+from billtrack.domain.model.values import Email, Hours, Money, Name, fold_name
 from billtrack.domain.model.workday import Workday
 
 Row = Mapping[Any, Any]
 UnitT = TypeVar("UnitT", bound=OrganisationUnit)
-
-
-def fold(text: str) -> str:
-    """How names are compared: the same folding as the in-memory adapter's filters."""
-    return text.lower()
 
 
 def _lifecycle(row: Row) -> dict[str, Any]:
@@ -37,7 +32,7 @@ def unit_row(unit: OrganisationUnit) -> dict[str, Any]:
     return {
         "id": unit.id,
         "name": unit.name.value,
-        "name_folded": fold(unit.name.value),
+        "name_folded": fold_name(unit.name.value),
         "created_at": unit.created_at,
         "deleted_at": unit.deleted_at,
     }
@@ -54,9 +49,9 @@ def employee_row(employee: Employee) -> dict[str, Any]:
         "email_key": employee.email.key,
         "firstname": employee.firstname.value,
         "lastname": employee.lastname.value,
-        "firstname_folded": fold(employee.firstname.value),
-        "lastname_folded": fold(employee.lastname.value),
-        "full_name_folded": fold(employee.full_name),
+        "firstname_folded": fold_name(employee.firstname.value),
+        "lastname_folded": fold_name(employee.lastname.value),
+        "full_name_folded": fold_name(employee.full_name),
         "salary": employee.salary.amount,
         "department_id": employee.department_id,
         "project_id": employee.project_id,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from billtrack.adapters.sqlalchemy import tables
 from billtrack.adapters.sqlalchemy.repositories import (
+    SqlAlchemyEmployeeMonths,
     SqlAlchemyEmployeeRepository,
     SqlAlchemyInvoiceNumberCounter,
     SqlAlchemyInvoiceRepository,
@@ -34,6 +35,7 @@ class SqlAlchemyUnitOfWork:
     projects: SqlAlchemyOrganisationUnitRepository[Project]
     employees: SqlAlchemyEmployeeRepository
     workdays: SqlAlchemyWorkdayRepository
+    months: SqlAlchemyEmployeeMonths
     invoices: SqlAlchemyInvoiceRepository
     users: SqlAlchemyUserRepository
     invoice_numbers: SqlAlchemyInvoiceNumberCounter
@@ -57,6 +59,7 @@ class SqlAlchemyUnitOfWork:
         self.employees = SqlAlchemyEmployeeRepository(connection)
         self.workdays = SqlAlchemyWorkdayRepository(connection)
         self.invoices = SqlAlchemyInvoiceRepository(connection)
+        self.months = SqlAlchemyEmployeeMonths(connection, self.workdays, self.invoices)
         self.users = SqlAlchemyUserRepository(connection)
         self.invoice_numbers = SqlAlchemyInvoiceNumberCounter(connection)
         self.outbox = SqlAlchemyOutbox(connection)

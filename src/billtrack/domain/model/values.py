@@ -123,10 +123,21 @@ class Email:
     @property
     def key(self) -> str:
         """What uniqueness compares: the address folded to lower case."""
-        return self.value.lower()
+        return email_key(self.value)
 
     def __str__(self) -> str:
         return self.value
+
+
+def email_key(address: str) -> str:
+    """How e-mail addresses are compared: accounts and employees are unique by this key, and a
+    login finds its user by it."""
+    return address.strip().lower()
+
+
+def fold_name(text: str) -> str:
+    """How names are compared by filters and sorting, in every adapter alike."""
+    return text.lower()
 
 
 def check_text(value: str) -> str:

@@ -18,7 +18,7 @@ from billtrack.ports.queries import EmployeeQuery, Page
 from billtrack.ports.unit_of_work import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EmployeeDetails:
     """What a client sends to create or change an employee."""
 
@@ -60,7 +60,7 @@ def _valid_employee(
     )
 
 
-def create_employee(uow: UnitOfWork, clock: Clock, details: EmployeeDetails) -> EmployeeView:
+def create_employee(details: EmployeeDetails, *, uow: UnitOfWork, clock: Clock) -> EmployeeView:
     with uow:
         employee = _valid_employee(uow, details, uuid4(), clock.now())
         uow.employees.add(employee)
@@ -69,13 +69,13 @@ def create_employee(uow: UnitOfWork, clock: Clock, details: EmployeeDetails) -> 
     return view
 
 
-def get_employee(uow: UnitOfWork, employee_id: UUID) -> EmployeeView:
+def get_employee(employee_id: UUID, *, uow: UnitOfWork) -> EmployeeView:
     with uow:
         employee = require_active(uow.employees.get(employee_id), "employee", employee_id)
         return employee_view(uow, employee)
 
 
-def list_employees(uow: UnitOfWork, query: EmployeeQuery) -> Page[EmployeeView]:
+def list_employees(query: EmployeeQuery, *, uow: UnitOfWork) -> Page[EmployeeView]:
     with uow:
         page = uow.employees.list(query)
         views = employee_views(uow, page.items)
@@ -84,7 +84,9 @@ def list_employees(uow: UnitOfWork, query: EmployeeQuery) -> Page[EmployeeView]:
         )
 
 
-def change_employee(uow: UnitOfWork, employee_id: UUID, details: EmployeeDetails) -> EmployeeView:
+def change_employee(
+    employee_id: UUID, details: EmployeeDetails, *, uow: UnitOfWork
+) -> EmployeeView:
     with uow:
         current = require_active(uow.employees.get(employee_id), "employee", employee_id)
         employee = _valid_employee(uow, details, current.id, current.created_at)
@@ -94,7 +96,7 @@ def change_employee(uow: UnitOfWork, employee_id: UUID, details: EmployeeDetails
     return view
 
 
-def delete_employee(uow: UnitOfWork, clock: Clock, employee_id: UUID) -> None:
+def delete_employee(employee_id: UUID, *, uow: UnitOfWork, clock: Clock) -> None:
     """A soft delete: the employee's workdays and invoices stay readable."""
     with uow:
         employee = require_active(uow.employees.get(employee_id), "employee", employee_id)

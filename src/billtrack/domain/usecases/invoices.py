@@ -13,13 +13,13 @@ from billtrack.domain.model.invoice import Invoice, invoice_period
 from billtrack.domain.model.numbering import InvoiceNumber
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors
-from billtrack.domain.usecases.lookups import employee_month, referenced, require_active
+from billtrack.domain.usecases.lookups import referenced, require_active
 from billtrack.domain.usecases.pipeline import dispatch_render
 from billtrack.domain.usecases.views import InvoiceView, employee_view, employee_views_by_id
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import InvoiceQuery, Page
-from billtrack.ports.queues import InvoiceQueue
+from billtrack.ports.queues import RenderQueue
 from billtrack.ports.storage import ObjectStorage
 from billtrack.ports.unit_of_work import UnitOfWork
 
@@ -27,10 +27,10 @@ log = logging.getLogger(__name__)
 DOWNLOAD_LINK_LIFETIME = timedelta(minutes=15)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceDetails:
-    month: int
     year: int
+    month: int
     employee_id: UUID
 
 
@@ -48,13 +48,12 @@ def _check(uow: UnitOfWork, clock: Clock, details: InvoiceDetails) -> tuple[Year
 
 
 def create_invoice(
-    uow: UnitOfWork, clock: Clock, queue: InvoiceQueue, details: InvoiceDetails
+    details: InvoiceDetails, *, uow: UnitOfWork, clock: Clock, queue: RenderQueue
 ) -> InvoiceView:
     """Issue the invoice of an employee's month: totals snapshot, next number, render owed."""
     with uow:
-        uow.employees.lock({details.employee_id})
         period, employee = _check(uow, clock, details)
-        month = employee_month(uow, employee.id, period)
+        (month,) = uow.months.lock((employee.id, period))
         month.ensure_can_invoice()
         today = clock.today()
         invoice = Invoice.issue(
@@ -71,7 +70,7 @@ def create_invoice(
         uow.outbox.put(job)
         view = InvoiceView(invoice, employee_view(uow, employee))
         uow.commit()
-    dispatch_render(uow, queue, clock, job)
+    dispatch_render(job, uow=uow, queue=queue, clock=clock)
     return view
 
 
@@ -82,7 +81,7 @@ class MonthRun:
 
 
 def invoice_month(
-    uow: UnitOfWork, clock: Clock, queue: InvoiceQueue, *, year: int, month: int
+    *, year: int, month: int, uow: UnitOfWork, clock: Clock, queue: RenderQueue
 ) -> MonthRun:
     """The month-end batch: an invoice for every active employee who has none for the month yet.
 
@@ -95,9 +94,8 @@ def invoice_month(
     already_invoiced = 0
     for employee_id in employee_ids:
         try:
-            created.append(
-                create_invoice(uow, clock, queue, InvoiceDetails(month, year, employee_id))
-            )
+            details = InvoiceDetails(year=year, month=month, employee_id=employee_id)
+            created.append(create_invoice(details, uow=uow, clock=clock, queue=queue))
         except DuplicateInvoice:
             already_invoiced += 1
         except ValidationFailed:
@@ -107,7 +105,7 @@ def invoice_month(
     return MonthRun(tuple(created), already_invoiced)
 
 
-def get_invoice(uow: UnitOfWork, invoice_id: UUID) -> InvoiceView:
+def get_invoice(invoice_id: UUID, *, uow: UnitOfWork) -> InvoiceView:
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
         return InvoiceView(
@@ -115,7 +113,7 @@ def get_invoice(uow: UnitOfWork, invoice_id: UUID) -> InvoiceView:
         )
 
 
-def list_invoices(uow: UnitOfWork, query: InvoiceQuery) -> Page[InvoiceView]:
+def list_invoices(query: InvoiceQuery, *, uow: UnitOfWork) -> Page[InvoiceView]:
     with uow:
         page = uow.invoices.list(query)
         employees = employee_views_by_id(uow, {i.employee_id for i in page.items})
@@ -124,16 +122,21 @@ def list_invoices(uow: UnitOfWork, query: InvoiceQuery) -> Page[InvoiceView]:
 
 
 def change_invoice(
-    uow: UnitOfWork, clock: Clock, queue: InvoiceQueue, invoice_id: UUID, details: InvoiceDetails
+    invoice_id: UUID,
+    details: InvoiceDetails,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    queue: RenderQueue,
 ) -> InvoiceView:
     """Move an invoice to another month or employee: same number, totals computed again, and a
     new PDF owed (until it is stored the invoice is pending, so no stale PDF is handed out).
     The same month and employee again changes nothing, except that a failed PDF is retried."""
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
-        uow.employees.lock({invoice.employee_id, details.employee_id})
         period, employee = _check(uow, clock, details)
-        month = employee_month(uow, employee.id, period)
+        # The month the invoice leaves is locked too: it reopens when this commits.
+        month, _ = uow.months.lock((employee.id, period), (invoice.employee_id, invoice.period))
         month.ensure_can_invoice(ignoring_invoice=invoice.id)
         revised = invoice.revised(
             employee_id=employee.id, period=period, totals=month.totals(employee.salary)
@@ -149,29 +152,39 @@ def change_invoice(
         view = InvoiceView(revised, employee_view(uow, employee))
         uow.commit()
     if job is not None:
-        dispatch_render(uow, queue, clock, job)
+        dispatch_render(job, uow=uow, queue=queue, clock=clock)
     return view
 
 
-def delete_invoice(uow: UnitOfWork, clock: Clock, invoice_id: UUID) -> None:
+def delete_invoice(invoice_id: UUID, *, uow: UnitOfWork, clock: Clock) -> None:
     """A soft delete, which reopens the month for workday changes."""
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
-        uow.employees.lock({invoice.employee_id})
+        uow.months.lock((invoice.employee_id, invoice.period))
         uow.invoices.update(invoice.deleted(clock.now()))
         uow.outbox.settle(invoice.id, invoice.revision)
         uow.commit()
 
 
 def download_link(
+    invoice_id: UUID,
+    *,
     uow: UnitOfWork,
     storage: ObjectStorage,
-    invoice_id: UUID,
     lifetime: timedelta = DOWNLOAD_LINK_LIFETIME,
 ) -> str:
     """A short-lived URL of the invoice's PDF; a conflict until the PDF is stored."""
+    return storage.download_url(_stored_pdf_key(invoice_id, uow), lifetime)
+
+
+def invoice_pdf(invoice_id: UUID, *, uow: UnitOfWork, storage: ObjectStorage) -> bytes:
+    """The stored PDF of the invoice; a conflict until it is stored."""
+    return storage.get(_stored_pdf_key(invoice_id, uow))
+
+
+def _stored_pdf_key(invoice_id: UUID, uow: UnitOfWork) -> str:
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
     if not invoice.is_url_ready or invoice.pdf_key is None:
         raise NotReady(f"the PDF of invoice {invoice.number} is not ready: {invoice.status.value}")
-    return storage.download_url(invoice.pdf_key, lifetime)
+    return invoice.pdf_key

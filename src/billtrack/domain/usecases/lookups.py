@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import TypeVar
 from uuid import UUID
 
-from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.errors import NotFound
 from billtrack.domain.model.lifecycle import Entity
-from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors
-from billtrack.ports.unit_of_work import UnitOfWork
 
 E = TypeVar("E", bound=Entity)
 
@@ -28,12 +25,3 @@ def referenced(entity: E | None, errors: FieldErrors, field: str, kind: str) -> 
         errors.add(field, f"must name an active {kind}")
         return None
     return entity
-
-
-def employee_month(uow: UnitOfWork, employee_id: UUID, period: YearMonth) -> EmployeeMonth:
-    return EmployeeMonth(
-        employee_id=employee_id,
-        period=period,
-        workdays=tuple(uow.workdays.active_in_month(employee_id, period)),
-        invoice=uow.invoices.active_for(employee_id, period),
-    )

@@ -34,22 +34,22 @@ class OrganisationUnits(Generic[UnitT]):
     in_use: Callable[[UnitOfWork, UUID], bool]
     """Whether active employees still belong to the unit."""
 
-    def create(self, uow: UnitOfWork, clock: Clock, *, name: str) -> UnitT:
+    def create(self, name: str, *, uow: UnitOfWork, clock: Clock) -> UnitT:
         unit = self.unit_type.create(id=uuid4(), name=_name(name), now=clock.now())
         with uow:
             self.repository(uow).add(unit)
             uow.commit()
         return unit
 
-    def get(self, uow: UnitOfWork, unit_id: UUID) -> UnitT:
+    def get(self, unit_id: UUID, *, uow: UnitOfWork) -> UnitT:
         with uow:
             return require_active(self.repository(uow).get(unit_id), self.kind, unit_id)
 
-    def list(self, uow: UnitOfWork, query: NameQuery) -> Page[UnitT]:
+    def list(self, query: NameQuery, *, uow: UnitOfWork) -> Page[UnitT]:
         with uow:
             return self.repository(uow).list(query)
 
-    def rename(self, uow: UnitOfWork, unit_id: UUID, *, name: str) -> UnitT:
+    def rename(self, unit_id: UUID, name: str, *, uow: UnitOfWork) -> UnitT:
         new_name = _name(name)
         with uow:
             repository = self.repository(uow)
@@ -58,7 +58,7 @@ class OrganisationUnits(Generic[UnitT]):
             uow.commit()
         return unit
 
-    def delete(self, uow: UnitOfWork, clock: Clock, unit_id: UUID) -> None:
+    def delete(self, unit_id: UUID, *, uow: UnitOfWork, clock: Clock) -> None:
         with uow:
             repository = self.repository(uow)
             unit = require_active(repository.get(unit_id), self.kind, unit_id)

@@ -16,8 +16,8 @@ from billtrack.ports.clock import Clock
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import Attachment, Mailer, MailMessage
-from billtrack.ports.queues import InvoiceQueue, MailQueue
-from billtrack.ports.rendering import InvoiceDocument, PdfRenderer
+from billtrack.ports.queues import MailQueue, RenderQueue
+from billtrack.ports.rendering import InvoiceDocument, Issuer, PdfRenderer
 from billtrack.ports.storage import ObjectStorage
 from billtrack.ports.unit_of_work import UnitOfWork
 
@@ -29,7 +29,7 @@ MONTH_NAMES = (
 )  # fmt: skip
 
 
-def dispatch_render(uow: UnitOfWork, queue: InvoiceQueue, clock: Clock, job: RenderJob) -> bool:
+def dispatch_render(job: RenderJob, *, uow: UnitOfWork, queue: RenderQueue, clock: Clock) -> bool:
     """Publish a render the outbox owes. A queue that is down loses nothing: the job stays owed
     and `republish_owed` sends it later. Answers whether it was published."""
     try:
@@ -37,17 +37,18 @@ def dispatch_render(uow: UnitOfWork, queue: InvoiceQueue, clock: Clock, job: Ren
     except DependencyUnavailable:
         log.warning("invoice queue unavailable; %s stays in the outbox", job)
         return False
-    with uow:
-        uow.outbox.mark_published(job.invoice_id, job.revision, clock.now())
-        uow.commit()
+    if job.revision is not None:
+        with uow:
+            uow.outbox.mark_published(job.invoice_id, job.revision, clock.now())
+            uow.commit()
     return True
 
 
 def republish_owed(
-    uow: UnitOfWork,
-    queue: InvoiceQueue,
-    clock: Clock,
     *,
+    uow: UnitOfWork,
+    queue: RenderQueue,
+    clock: Clock,
     older_than: timedelta = timedelta(minutes=5),
     limit: int = 100,
 ) -> int:
@@ -55,7 +56,7 @@ def republish_owed(
     Answers how many jobs were published."""
     with uow:
         owed = list(uow.outbox.due(clock.now() - older_than, limit))
-    return sum(dispatch_render(uow, queue, clock, job) for job in owed)
+    return sum(dispatch_render(job, uow=uow, queue=queue, clock=clock) for job in owed)
 
 
 class RenderOutcome(enum.Enum):
@@ -72,55 +73,80 @@ def render_invoice(
     storage: ObjectStorage,
     clock: Clock,
     mail_queue: MailQueue,
+    issuer: Issuer,
 ) -> RenderOutcome:
     """The worker's step: render the PDF of one invoice revision, store it, mark the invoice
-    generated, and ask for the mail. A failure raises, so the queue delivers the job again."""
+    generated, and ask for the mail. A failure raises, so the queue delivers the job again.
+    A job without a revision (the original service's message) renders the current one."""
     with uow:
         invoice = uow.invoices.get(job.invoice_id)
-        if invoice is None or not invoice.is_renderable(job.revision):
-            uow.outbox.settle(job.invoice_id, job.revision)
-            uow.commit()
+        revision = job.revision if job.revision is not None or invoice is None else invoice.revision
+        if invoice is None or revision is None or not invoice.is_renderable(revision):
+            if revision is not None:
+                uow.outbox.settle(job.invoice_id, revision)
+                uow.commit()
             document = None
         else:
-            document = invoice_document(uow, invoice)
-    if invoice is None or document is None:
-        if invoice is not None and invoice.needs_mail(job.revision):
+            document = invoice_document(invoice, uow=uow, issuer=issuer)
+    if invoice is None or revision is None or document is None:
+        if invoice is not None and revision is not None and invoice.needs_mail(revision):
             # Rendered before, but the mail request may have died with the worker that did it.
-            mail_queue.publish(MailJob(invoice.id, job.revision))
+            mail_queue.publish(mail_job(invoice, revision, document=None))
             return RenderOutcome.ALREADY_DONE
         return RenderOutcome.STALE
     pdf = renderer.render(document)
-    key = invoice.pdf_key_for(job.revision)
+    key = invoice.pdf_key_for(revision)
     # The key is fixed by the revision, so a second delivery overwrites the same object.
     storage.put(key, pdf, PDF_CONTENT_TYPE)
     with uow:
         current = uow.invoices.get(job.invoice_id)
         if current is None:
             return RenderOutcome.STALE
-        generated = current.generated(revision=job.revision, pdf_key=key, at=clock.now())
-        uow.outbox.settle(job.invoice_id, job.revision)
+        generated = current.generated(revision=revision, pdf_key=key, at=clock.now())
+        uow.outbox.settle(job.invoice_id, revision)
         if generated is current:
             uow.commit()
             return RenderOutcome.STALE
         uow.invoices.update(generated)
         uow.commit()
-    mail_queue.publish(MailJob(generated.id, job.revision))
+    mail_queue.publish(mail_job(generated, revision, document=document))
     return RenderOutcome.RENDERED
+
+
+def mail_job(invoice: Invoice, revision: int, *, document: InvoiceDocument | None) -> MailJob:
+    """The mail request of a rendered revision, with what the original emailer's messages
+    carried when the document is at hand."""
+    if document is None:
+        return MailJob(invoice.id, revision)
+    return MailJob(
+        invoice.id,
+        revision,
+        recipient=document.employee_email,
+        employee_name=document.employee_name,
+        file_name=attachment_name(document.number),
+    )
+
+
+def attachment_name(number: str) -> str:
+    return f"invoice-{number}.pdf"
 
 
 def record_render_failure(job: RenderJob, reason: str, *, uow: UnitOfWork) -> None:
     """A render gave up (the queue moved it to its dead-letter queue): show `failed` and why."""
     with uow:
         invoice = uow.invoices.get(job.invoice_id)
-        if invoice is not None:
-            failed = invoice.failed(revision=job.revision, reason=reason)
+        revision = job.revision if job.revision is not None or invoice is None else invoice.revision
+        if invoice is not None and revision is not None:
+            failed = invoice.failed(revision=revision, reason=reason)
             if failed is not invoice:
                 uow.invoices.update(failed)
-        uow.outbox.settle(job.invoice_id, job.revision)
+            uow.outbox.settle(job.invoice_id, revision)
         uow.commit()
 
 
-def mail_invoice(job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, mailer: Mailer) -> bool:
+def mail_invoice(
+    job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, mailer: Mailer, issuer: Issuer
+) -> bool:
     """Mail the stored PDF to the employee, once per revision. Answers whether a mail went out.
 
     The mail is recorded after it is sent: a worker dying between the two sends it again on the
@@ -130,7 +156,7 @@ def mail_invoice(job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, maile
         invoice = uow.invoices.get(job.invoice_id)
         if invoice is None or not invoice.needs_mail(job.revision) or invoice.pdf_key is None:
             return False
-        document = invoice_document(uow, invoice)
+        document = invoice_document(invoice, uow=uow, issuer=issuer)
     pdf = storage.get(invoice.pdf_key)
     mailer.send(
         MailMessage(
@@ -141,7 +167,7 @@ def mail_invoice(job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, maile
                 f"attached is invoice {document.number} for {document.period_label}: "
                 f"{document.total_hours} hours, amount {document.amount}.\n"
             ),
-            attachments=(Attachment(f"invoice-{document.number}.pdf", PDF_CONTENT_TYPE, pdf),),
+            attachments=(Attachment(attachment_name(document.number), PDF_CONTENT_TYPE, pdf),),
         )
     )
     with uow:
@@ -152,7 +178,7 @@ def mail_invoice(job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, maile
     return True
 
 
-def invoice_document(uow: UnitOfWork, invoice: Invoice) -> InvoiceDocument:
+def invoice_document(invoice: Invoice, *, uow: UnitOfWork, issuer: Issuer) -> InvoiceDocument:
     """What the PDF shows. The month's workdays are those the totals were computed from: an
     invoice closes its month, so they cannot have changed since."""
     view = employee_views_by_id(uow, [invoice.employee_id])[invoice.employee_id]
@@ -174,4 +200,5 @@ def invoice_document(uow: UnitOfWork, invoice: Invoice) -> InvoiceDocument:
         hourly_rate=totals.hourly_rate,
         amount=totals.amount.amount,
         workdays=tuple((w.day, w.hours.value) for w in workdays),
+        issuer=issuer,
     )

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from billtrack.domain.model.errors import AuthenticationFailed, DuplicateUser, NotFound
 from billtrack.domain.model.user import User
-from billtrack.domain.model.values import Email, FieldErrors, parse_field
+from billtrack.domain.model.values import Email, FieldErrors, email_key, parse_field
 from billtrack.ports.clock import Clock
 from billtrack.ports.security import PasswordHasher, TokenIssuer
 from billtrack.ports.unit_of_work import UnitOfWork
@@ -24,7 +24,7 @@ def _check_password(errors: FieldErrors, password: str) -> None:
 
 
 def add_user(
-    uow: UnitOfWork, hasher: PasswordHasher, clock: Clock, *, email: str, password: str
+    email: str, password: str, *, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock
 ) -> User:
     errors = FieldErrors()
     address = parse_field(errors, "email", Email, email)
@@ -43,21 +43,21 @@ def add_user(
 
 
 def add_first_user(
-    uow: UnitOfWork, hasher: PasswordHasher, clock: Clock, *, email: str, password: str
+    email: str, password: str, *, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock
 ) -> User | None:
     """The first user, created at start when there is none yet; None when users exist."""
     with uow:
         if uow.users.all():
             return None
-    return add_user(uow, hasher, clock, email=email, password=password)
+    return add_user(email, password, uow=uow, hasher=hasher, clock=clock)
 
 
-def change_password(uow: UnitOfWork, hasher: PasswordHasher, *, email: str, password: str) -> User:
+def change_password(email: str, password: str, *, uow: UnitOfWork, hasher: PasswordHasher) -> User:
     errors = FieldErrors()
     _check_password(errors, password)
     errors.raise_if_any()
     with uow:
-        user = uow.users.with_email(email.strip().lower())
+        user = uow.users.with_email(email_key(email))
         if user is None:
             raise NotFound("user", email.strip())
         user = user.with_password_hash(hasher.hash(password))
@@ -66,18 +66,18 @@ def change_password(uow: UnitOfWork, hasher: PasswordHasher, *, email: str, pass
     return user
 
 
-def list_users(uow: UnitOfWork) -> Sequence[User]:
+def list_users(*, uow: UnitOfWork) -> Sequence[User]:
     with uow:
         return sorted(uow.users.all(), key=lambda u: u.email.key)
 
 
 def log_in(
-    uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, *, email: str, password: str
+    email: str, password: str, *, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer
 ) -> str:
     """A token for the right e-mail and password. An unknown e-mail costs a hash as a wrong
     password does, and both fail alike, so an answer tells nothing about which accounts exist."""
     with uow:
-        user = uow.users.with_email(email.strip().lower())
+        user = uow.users.with_email(email_key(email))
         if user is None or not user.is_active:
             hasher.hash(password)
             raise AuthenticationFailed
@@ -90,7 +90,7 @@ def log_in(
     return tokens.issue(user.id)
 
 
-def authenticate(uow: UnitOfWork, tokens: TokenIssuer, token: str) -> User:
+def authenticate(token: str, *, uow: UnitOfWork, tokens: TokenIssuer) -> User:
     """The user a bearer token stands for, if it is valid and the user still exists."""
     user_id = tokens.verify(token)
     with uow:

@@ -11,14 +11,14 @@ from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors, Hours, parse_field
 from billtrack.domain.model.workday import Workday
-from billtrack.domain.usecases.lookups import employee_month, referenced, require_active
+from billtrack.domain.usecases.lookups import referenced, require_active
 from billtrack.domain.usecases.views import WorkdayView, employee_view, employee_views_by_id
 from billtrack.ports.clock import Clock
 from billtrack.ports.queries import Page, WorkdayQuery
 from billtrack.ports.unit_of_work import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WorkdayDetails:
     day: date
     hours: Decimal
@@ -37,11 +37,10 @@ def _check(uow: UnitOfWork, clock: Clock, details: WorkdayDetails) -> tuple[Hour
     return hours, employee
 
 
-def log_workday(uow: UnitOfWork, clock: Clock, details: WorkdayDetails) -> WorkdayView:
+def log_workday(details: WorkdayDetails, *, uow: UnitOfWork, clock: Clock) -> WorkdayView:
     with uow:
-        uow.employees.lock({details.employee_id})
         hours, employee = _check(uow, clock, details)
-        month = employee_month(uow, employee.id, YearMonth.of(details.day))
+        (month,) = uow.months.lock((employee.id, YearMonth.of(details.day)))
         month.ensure_open()
         month.ensure_day_free(details.day)
         workday = Workday.log(
@@ -58,7 +57,7 @@ def log_workday(uow: UnitOfWork, clock: Clock, details: WorkdayDetails) -> Workd
     return view
 
 
-def get_workday(uow: UnitOfWork, workday_id: UUID) -> WorkdayView:
+def get_workday(workday_id: UUID, *, uow: UnitOfWork) -> WorkdayView:
     with uow:
         workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
         employee = uow.employees.get(workday.employee_id)
@@ -66,7 +65,7 @@ def get_workday(uow: UnitOfWork, workday_id: UUID) -> WorkdayView:
         return WorkdayView(workday, employee_view(uow, employee))
 
 
-def list_workdays(uow: UnitOfWork, query: WorkdayQuery) -> Page[WorkdayView]:
+def list_workdays(query: WorkdayQuery, *, uow: UnitOfWork) -> Page[WorkdayView]:
     with uow:
         page = uow.workdays.list(query)
         employees = employee_views_by_id(uow, {w.employee_id for w in page.items})
@@ -75,15 +74,16 @@ def list_workdays(uow: UnitOfWork, query: WorkdayQuery) -> Page[WorkdayView]:
 
 
 def change_workday(
-    uow: UnitOfWork, clock: Clock, workday_id: UUID, details: WorkdayDetails
+    workday_id: UUID, details: WorkdayDetails, *, uow: UnitOfWork, clock: Clock
 ) -> WorkdayView:
     """Change a workday; neither the month it leaves nor the one it moves into may be closed."""
     with uow:
         workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
-        uow.employees.lock({workday.employee_id, details.employee_id})
         hours, employee = _check(uow, clock, details)
-        employee_month(uow, workday.employee_id, workday.period).ensure_open()
-        target = employee_month(uow, employee.id, YearMonth.of(details.day))
+        source, target = uow.months.lock(
+            (workday.employee_id, workday.period), (employee.id, YearMonth.of(details.day))
+        )
+        source.ensure_open()
         target.ensure_open()
         target.ensure_day_free(details.day, ignoring_workday=workday.id)
         workday = workday.changed(
@@ -95,10 +95,10 @@ def change_workday(
     return view
 
 
-def delete_workday(uow: UnitOfWork, clock: Clock, workday_id: UUID) -> None:
+def delete_workday(workday_id: UUID, *, uow: UnitOfWork, clock: Clock) -> None:
     with uow:
         workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
-        uow.employees.lock({workday.employee_id})
-        employee_month(uow, workday.employee_id, workday.period).ensure_open()
+        (month,) = uow.months.lock((workday.employee_id, workday.period))
+        month.ensure_open()
         uow.workdays.update(workday.deleted(clock.now()))
         uow.commit()

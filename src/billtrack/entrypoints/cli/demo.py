@@ -8,36 +8,32 @@ from decimal import Decimal
 from pathlib import Path
 
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.invoices import invoice_month, list_invoices
-from billtrack.domain.usecases.pipeline import republish_owed
+from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.views import InvoiceView
-from billtrack.entrypoints.bootstrap import Services
 from billtrack.entrypoints.cli.demo_company import demo_employees, log_demo_month
 from billtrack.entrypoints.cli.table import render_table
-from billtrack.entrypoints.http.json_encoding import encode
-from billtrack.entrypoints.http.schemas import InvoiceOut
-from billtrack.entrypoints.worker.local import drain
+from billtrack.entrypoints.wire.json_encoding import encode
+from billtrack.entrypoints.wire.answers import InvoiceOut
+from billtrack.entrypoints.worker.runner import drain
 from billtrack.ports.queries import InvoiceQuery, PageRequest, SortDirection
 
 
 def run_demo(
-    services: Services,
+    app: Application,
     month: YearMonth | None = None,
     *,
     as_json: bool = False,
     pdf_folder: Path | None = None,
 ) -> str:
     """The demo's report: a table of the month's invoices (or their JSON)."""
-    month = month or YearMonth.of(services.clock.today()).previous()
-    uow, clock = services.uow(), services.clock
-    employees = demo_employees(uow, clock)
-    log_demo_month(uow, clock, employees, month)
+    month = month or YearMonth.of(app.clock.today()).previous()
+    employees = demo_employees(app)
+    log_demo_month(app, employees, month)
     # The in-process queue starts empty: feed it what the outbox still owes from a previous run.
-    republish_owed(uow, services.render_queue, clock, older_than=timedelta(0))
-    invoice_month(uow, clock, services.render_queue, year=month.year, month=month.month)
-    report = drain(services)
-    invoices = list_invoices(
-        uow,
+    app.republish_owed(older_than=timedelta(0))
+    app.run_month(year=month.year, month=month.month)
+    report = drain(app)
+    invoices = app.list_invoices(
         InvoiceQuery(
             page=PageRequest(1, 1000),
             year=month.year,
@@ -48,9 +44,9 @@ def run_demo(
     if pdf_folder is not None:
         pdf_folder.mkdir(parents=True, exist_ok=True)
         for view in invoices:
-            if view.invoice.pdf_key is not None:
+            if view.invoice.is_url_ready:
                 path = pdf_folder / f"invoice-{view.invoice.number}.pdf"
-                path.write_bytes(services.storage.get(view.invoice.pdf_key))
+                path.write_bytes(app.invoice_pdf(view.invoice.id))
     if as_json:
         return encode([InvoiceOut.of(v).wire() for v in invoices])
     table = invoice_table(invoices)

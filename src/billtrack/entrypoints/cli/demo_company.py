@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.employees import EmployeeDetails, create_employee
-from billtrack.domain.usecases.organisation import departments, projects
-from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
-from billtrack.ports.clock import Clock
-from billtrack.ports.unit_of_work import UnitOfWork
+from billtrack.domain.model.values import email_key
+from billtrack.domain.usecases.application import Application
+from billtrack.domain.usecases.employees import EmployeeDetails
+from billtrack.domain.usecases.workdays import WorkdayDetails
+from billtrack.ports.queries import MAX_PAGE_SIZE, EmployeeQuery, PageRequest, WorkdayQuery
 
 DEPARTMENTS = ("Engineering", "Finance", "Operations")
 PROJECTS = ("Apollo", "Borealis", "Cascade")
@@ -37,19 +37,17 @@ EMPLOYEES = (
 HOURS = tuple(Decimal(h) for h in ("6.00", "7.50", "8.00", "8.00", "8.00", "8.50", "9.25"))
 
 
-def demo_employees(uow: UnitOfWork, clock: Clock) -> list[Employee]:
+def demo_employees(app: Application) -> list[Employee]:
     """The demo company's employees, hired (with their departments and projects) on first use."""
-    emails = [f"{first}.{last}@example.com".lower() for first, last, _ in EMPLOYEES]
-    with uow:
-        found = [uow.employees.active_with_email(email) for email in emails]
-    if all(found):
-        return [e for e in found if e is not None]
-    department_ids = [departments.create(uow, clock, name=n).id for n in DEPARTMENTS]
-    project_ids = [projects.create(uow, clock, name=n).id for n in PROJECTS]
+    emails = [email_key(f"{first}.{last}@example.com") for first, last, _ in EMPLOYEES]
+    everyone = app.list_employees(EmployeeQuery(PageRequest(1, MAX_PAGE_SIZE))).items
+    by_email = {view.employee.email.key: view.employee for view in everyone}
+    if all(email in by_email for email in emails):
+        return [by_email[email] for email in emails]
+    department_ids = [app.departments.create(name).id for name in DEPARTMENTS]
+    project_ids = [app.projects.create(name).id for name in PROJECTS]
     return [
-        create_employee(
-            uow,
-            clock,
+        app.create_employee(
             EmployeeDetails(
                 email=email,
                 firstname=first,
@@ -64,25 +62,30 @@ def demo_employees(uow: UnitOfWork, clock: Clock) -> list[Employee]:
 
 
 def log_demo_month(
-    uow: UnitOfWork, clock: Clock, employees: list[Employee], month: YearMonth, seed: int = 2024
+    app: Application, employees: list[Employee], month: YearMonth, seed: int = 2024
 ) -> int:
     """Log the employees' workdays in `month`, unless they are logged already; answers how many.
 
     Most people work most weekdays; some take a day off, and a few put in a Saturday.
     """
-    with uow:
-        if any(uow.workdays.active_in_month(e.id, month) for e in employees):
-            return 0
+    if any(_has_workdays_in(app, employee, month) for employee in employees):
+        return 0
     chance = random.Random(f"{seed}-{month}")  # noqa: S311 - demo data, not secrets
     logged = 0
     for employee in employees:
         day = month.first_day
-        while day <= min(month.last_day, clock.today()):
+        while day <= min(month.last_day, app.clock.today()):
             works = chance.random() < (
                 0.9 if day.weekday() < 5 else 0.1 if day.weekday() == 5 else 0
             )
             if works:
-                log_workday(uow, clock, WorkdayDetails(day, chance.choice(HOURS), employee.id))
+                hours = chance.choice(HOURS)
+                app.log_workday(WorkdayDetails(day=day, hours=hours, employee_id=employee.id))
                 logged += 1
             day += timedelta(days=1)
     return logged
+
+
+def _has_workdays_in(app: Application, employee: Employee, month: YearMonth) -> bool:
+    query = WorkdayQuery(PageRequest(1, MAX_PAGE_SIZE), employee_id=employee.id)
+    return any(view.workday.period == month for view in app.list_workdays(query).items)

@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 
 import click
-import uvicorn
-from sqlalchemy.exc import DBAPIError
 
 from billtrack import __version__
-from billtrack.adapters.sqlalchemy import schema
-from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
 from billtrack.domain.model.errors import DomainError
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.invoices import invoice_month
-from billtrack.domain.usecases.users import add_user, change_password, list_users
-from billtrack.entrypoints.bootstrap import Services, bootstrap
+from billtrack.domain.usecases.application import Application
+from billtrack.entrypoints.bootstrap import (
+    DatabaseError,
+    SchemaOutdated,
+    bootstrap,
+    masked_database,
+    upgrade_database,
+)
 from billtrack.entrypoints.cli.demo import invoice_table, run_demo
 from billtrack.entrypoints.first_user import ensure_first_user
-from billtrack.entrypoints.http.app import create_app
-from billtrack.entrypoints.http.json_encoding import encode
-from billtrack.entrypoints.http.schemas import InvoiceOut
 from billtrack.entrypoints.logs import configure_logging
 from billtrack.entrypoints.settings import Settings
-from billtrack.entrypoints.worker.local import LocalWorker, drain, start_in_background
+from billtrack.entrypoints.wire.answers import InvoiceOut
+from billtrack.entrypoints.wire.json_encoding import encode
+from billtrack.entrypoints.worker.runner import Worker, drain, start_in_background
 
 
 class YearMonthType(click.ParamType):  # type: ignore[type-arg]
@@ -45,18 +47,25 @@ class YearMonthType(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not a month like 2024-10", param, ctx)
 
 
-def started(settings: Settings | None = None) -> Services:
-    """The services, with the refusals of a bad start (settings, schema) as clear messages."""
+def load_settings() -> Settings:
     try:
-        return bootstrap(settings or Settings())
-    except (schema.SchemaOutdated, ValueError) as refused:
+        return Settings()
+    except ValueError as refused:
         raise click.ClickException(str(refused)) from refused
-    except DBAPIError as error:
+
+
+def started(settings: Settings) -> Application:
+    """The application, with the refusals of a bad start (settings, schema) as clear messages."""
+    try:
+        return bootstrap(settings)
+    except (SchemaOutdated, ValueError) as refused:
+        raise click.ClickException(str(refused)) from refused
+    except DatabaseError as error:
         raise click.ClickException(f"cannot reach the database: {error.orig}") from error
 
 
-def announce_first_user(services: Services) -> None:
-    created = ensure_first_user(services)
+def announce_first_user(settings: Settings, app: Application) -> None:
+    created = ensure_first_user(settings, app)
     if created is None:
         return
     email, password = created
@@ -67,11 +76,18 @@ def announce_first_user(services: Services) -> None:
         click.echo("  (shown this once: change it with `billtrack users passwd`)")
 
 
-def serve_api(services: Services, host: str, port: int, with_worker: bool) -> None:
-    app = create_app(services=services, on_start=start_in_background if with_worker else None)
+def serve_api(
+    settings: Settings, app: Application, host: str, port: int, with_worker: bool
+) -> None:
+    # Imported here: only the commands that serve pay for loading the web framework.
+    import uvicorn
+
+    from billtrack.entrypoints.http.app import create_app
+
+    api = create_app(settings, app, on_start=start_in_background if with_worker else None)
     click.echo(f"API docs: http://{host}:{port}/api/docs   (Ctrl-C stops)")
     configure_logging()
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, proxy_headers=False)
+    uvicorn.run(api, host=host, port=port, log_level="info", log_config=None, proxy_headers=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,16 +125,17 @@ def demo(
 ) -> None:
     """Invoice a demo company's month (a dozen employees, their workdays, their PDFs) on the
     embedded default, print the invoices, then serve the API over them."""
-    services = started(Settings().served_at(host, port))
+    settings = load_settings().served_at(host, port)
+    app = started(settings)
     try:
-        click.echo(run_demo(services, month, as_json=as_json, pdf_folder=save_pdfs))
+        click.echo(run_demo(app, month, as_json=as_json, pdf_folder=save_pdfs))
         if as_json or no_serve:
             return
-        click.echo(f"Data kept in {services.settings.data_dir.resolve()}")
-        announce_first_user(services)
-        serve_api(services, host, port, with_worker=True)
+        click.echo(f"Data kept in {settings.data_dir.resolve()}")
+        announce_first_user(settings, app)
+        serve_api(settings, app, host, port, with_worker=True)
     finally:
-        services.close()
+        app.close()
 
 
 @main.command()
@@ -131,12 +148,13 @@ def demo(
 )
 def serve(host: str, port: int, no_worker: bool) -> None:
     """Serve the HTTP API (and, unless --no-worker, render and mail in the same process)."""
-    services = started(Settings().served_at(host, port))
+    settings = load_settings().served_at(host, port)
+    app = started(settings)
     try:
-        announce_first_user(services)
-        serve_api(services, host, port, with_worker=not no_worker)
+        announce_first_user(settings, app)
+        serve_api(settings, app, host, port, with_worker=not no_worker)
     finally:
-        services.close()
+        app.close()
 
 
 @main.command()
@@ -148,18 +166,23 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     help="How often to look for owed renders.",
 )
 def worker(sweep_seconds: int) -> None:
-    """Render and mail, alone: takes the renders the database's outbox owes."""
-    services = started()
+    """Render and mail, alone: takes the renders the database's outbox owes. SIGTERM or Ctrl-C
+    finishes the jobs in hand, then stops."""
+    app = started(load_settings())
     stop = threading.Event()
+
+    def finish(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
     click.echo("worker running (Ctrl-C stops)")
     configure_logging()
     try:
         every = timedelta(seconds=sweep_seconds)
-        LocalWorker(services).run(stop, sweep_every=every, owed_after=every)
-    except KeyboardInterrupt:
-        stop.set()
+        Worker(app).run(stop, sweep_every=every, owed_after=every)
     finally:
-        services.close()
+        app.close()
 
 
 @main.group()
@@ -171,24 +194,20 @@ def db() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the revisions as JSON.")
 def db_upgrade(as_json: bool) -> None:
     """Apply pending migrations (a deploy step with PostgreSQL; SQLite does it on start)."""
-    settings = Settings()
-    engine = create_database_engine(settings.database)
+    settings = load_settings()
+    database = masked_database(settings)
     try:
-        before = schema.current_revision(engine)
-        schema.upgrade(engine)
-        after = schema.current_revision(engine)
-    except DBAPIError as error:
+        before, after = upgrade_database(settings)
+    except DatabaseError as error:
         raise click.ClickException(
-            f"cannot reach the database at {masked(settings.database)}: {error.orig}"
+            f"cannot reach the database at {database}: {error.orig}"
         ) from error
-    finally:
-        engine.dispose()
     if as_json:
-        click.echo(json.dumps({"database": masked(settings.database), "from": before, "to": after}))
+        click.echo(json.dumps({"database": database, "from": before, "to": after}))
     elif before == after:
-        click.echo(f"{masked(settings.database)} is up to date (revision {after})")
+        click.echo(f"{database} is up to date (revision {after})")
     else:
-        click.echo(f"{masked(settings.database)} upgraded from {before or 'empty'} to {after}")
+        click.echo(f"{database} upgraded from {before or 'empty'} to {after}")
 
 
 def read_password(from_stdin: bool) -> str:
@@ -208,19 +227,13 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(email: str, password_stdin: bool) -> None:
     """Add a user."""
-    services = started()
+    app = started(load_settings())
     try:
-        user = add_user(
-            services.uow(),
-            services.hasher,
-            services.clock,
-            email=email,
-            password=read_password(password_stdin),
-        )
+        user = app.add_user(email, read_password(password_stdin))
     except DomainError as refused:
         raise click.ClickException(refused.detail) from refused
     finally:
-        services.close()
+        app.close()
     click.echo(f"added {user.email}")
 
 
@@ -229,15 +242,13 @@ def users_add(email: str, password_stdin: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_passwd(email: str, password_stdin: bool) -> None:
     """Set a user's password."""
-    services = started()
+    app = started(load_settings())
     try:
-        change_password(
-            services.uow(), services.hasher, email=email, password=read_password(password_stdin)
-        )
+        app.change_password(email, read_password(password_stdin))
     except DomainError as refused:
         raise click.ClickException(refused.detail) from refused
     finally:
-        services.close()
+        app.close()
     click.echo(f"password of {email} changed")
 
 
@@ -245,11 +256,11 @@ def users_passwd(email: str, password_stdin: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
 def users_list(as_json: bool) -> None:
     """List the users."""
-    services = started()
+    app = started(load_settings())
     try:
-        found = list_users(services.uow())
+        found = app.list_users()
     finally:
-        services.close()
+        app.close()
     if as_json:
         click.echo(
             encode([{"id": u.id, "email": u.email.value, "createdAt": u.created_at} for u in found])
@@ -272,16 +283,14 @@ def invoices_run(year: int, month: int, as_json: bool) -> None:
     """Invoice every active employee who has no invoice for the month yet, and render the PDFs.
 
     Safe to run again: employees already invoiced are counted, not invoiced twice."""
-    services = started()
+    app = started(load_settings())
     try:
-        run = invoice_month(
-            services.uow(), services.clock, services.render_queue, year=year, month=month
-        )
-        report = drain(services)
+        run = app.run_month(year=year, month=month)
+        report = drain(app)
     except DomainError as refused:
         raise click.ClickException(refused.detail) from refused
     finally:
-        services.close()
+        app.close()
     if as_json:
         click.echo(
             encode(

@@ -11,8 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from billtrack import __version__
-from billtrack.domain.usecases.organisation import departments, projects
-from billtrack.entrypoints.bootstrap import Services, bootstrap
+from billtrack.domain.usecases.application import Application
 from billtrack.entrypoints.http import problems
 from billtrack.entrypoints.http.middleware import ContractQueryString, RequestContext
 from billtrack.entrypoints.http.routes import auth, employees, files, health, invoices, workdays
@@ -69,27 +68,26 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
+    application: Application,
     *,
-    services: Services | None = None,
-    on_start: Callable[[Services], Callable[[], None] | None] | None = None,
-    **overrides: Any,
+    on_start: Callable[[Application], Callable[[], None] | None] | None = None,
+    close_on_stop: bool = False,
 ) -> FastAPI:
-    """The API over `services`, or over services bootstrapped from `settings` (and `overrides`).
-    `on_start` runs when the app starts (the embedded default starts its worker there) and may
-    answer a function to run when it stops."""
-    running = services or bootstrap(settings or Settings(), **overrides)
+    """The API over `application`, as `settings` describe it (CORS, say). `on_start` runs when
+    the app starts (the embedded default starts its worker there) and may answer a function to
+    run when it stops; with `close_on_stop` the application is closed after that."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        stop = on_start(running) if on_start else None
+        stop = on_start(application) if on_start else None
         try:
             yield
         finally:
             if stop is not None:
                 stop()
-            if services is None:
-                running.close()
+            if close_on_stop:
+                application.close()
 
     app = FastAPI(
         title="billtrack",
@@ -100,22 +98,23 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.services = running
-    app.state.login_throttle = LoginThrottle(running.clock.now)
+    app.state.application = application
+    app.state.login_throttle = LoginThrottle(application.clock.now)
     problems.install(app)
 
     api = APIRouter(prefix="/api")
     api.include_router(auth.router)
     api.include_router(health.router)
-    api.include_router(organisation_router(departments, "departments"))
-    api.include_router(organisation_router(projects, "projects"))
+    api.include_router(organisation_router("departments", "department", lambda a: a.departments))
+    api.include_router(organisation_router("projects", "project", lambda a: a.projects))
     api.include_router(employees.router)
     api.include_router(workdays.router)
     api.include_router(invoices.router)
-    api.include_router(files.router)
+    if application.signed_downloads is not None:
+        api.include_router(files.router)
     app.include_router(api)
 
-    origins = running.settings.allowed_origins
+    origins = settings.allowed_origins
     if origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the services, a unit of work per request, the body, paging, the user."""
+"""FastAPI dependencies: the application, the body, paging, the user."""
 
 from __future__ import annotations
 
@@ -12,41 +12,30 @@ from starlette.concurrency import run_in_threadpool
 
 from billtrack.domain.model.errors import AuthenticationFailed, ValidationFailed
 from billtrack.domain.model.user import User
-from billtrack.domain.usecases.users import authenticate
-from billtrack.entrypoints.bootstrap import Services
+from billtrack.domain.usecases.application import Application
 from billtrack.entrypoints.http.inputs import Body, BodyError
 from billtrack.entrypoints.http.query import Blank, PageNumber, PageSize, present
 from billtrack.ports.queries import DEFAULT_PAGE_SIZE, PageRequest
-from billtrack.ports.unit_of_work import UnitOfWork
 
 ModelT = TypeVar("ModelT", bound=Body)
 bearer = HTTPBearer(auto_error=False, description="A token from POST /api/login")
 
 
-def services(request: Request) -> Services:
-    running: Services = request.app.state.services
+def application(request: Request) -> Application:
+    running: Application = request.app.state.application
     return running
 
 
-ServicesDep = Annotated[Services, Depends(services)]
-
-
-def new_uow(running: ServicesDep) -> UnitOfWork:
-    return running.uow()
-
-
-UowDep = Annotated[UnitOfWork, Depends(new_uow)]
+AppDep = Annotated[Application, Depends(application)]
 
 
 async def current_user(
-    running: ServicesDep,
+    app: AppDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationFailed("a bearer token is required")
-    return await run_in_threadpool(
-        authenticate, running.uow(), running.tokens, credentials.credentials
-    )
+    return await run_in_threadpool(app.authenticate, credentials.credentials)
 
 
 def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:

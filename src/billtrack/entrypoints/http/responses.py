@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from billtrack.entrypoints.http.json_encoding import encode
-from billtrack.entrypoints.http.schemas import Answer
+from billtrack.entrypoints.wire.json_encoding import encode
+from billtrack.entrypoints.wire.answers import Answer
 
 
 class ContractJSONResponse(JSONResponse):

@@ -13,6 +13,8 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from billtrack.domain.model.values import email_key
+
 WINDOW = timedelta(minutes=15)
 PER_ACCOUNT = 10
 PER_ADDRESS = 50
@@ -33,7 +35,7 @@ class LoginThrottle:
         self._lock = threading.Lock()
 
     def _keys(self, email: str, address: str) -> list[tuple[str, str]]:
-        return [("account", email.strip().lower()), ("address", address)]
+        return [("account", email_key(email)), ("address", address)]
 
     def retry_after(self, email: str, address: str) -> int:
         """Seconds until a login may be tried again; 0 when it may be tried now."""
@@ -56,4 +58,4 @@ class LoginThrottle:
 
     def succeeded(self, email: str) -> None:
         with self._lock:
-            self._failures.pop(("account", email.strip().lower()), None)
+            self._failures.pop(("account", email_key(email)), None)

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from billtrack.domain.model.errors import AuthenticationFailed
-from billtrack.domain.usecases.users import log_in
-from billtrack.entrypoints.http.dependencies import ServicesDep, body_schema, json_body
+from billtrack.entrypoints.http.dependencies import AppDep, body_schema, json_body
 from billtrack.entrypoints.http.inputs import LoginBody
 from billtrack.entrypoints.http.problems import Throttled
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
-from billtrack.entrypoints.http.schemas import LoginAnswer, problem_responses
+from billtrack.entrypoints.wire.answers import LoginAnswer
+from billtrack.entrypoints.http.schemas import problem_responses
 
 router = APIRouter(tags=["Authentication"], responses=problem_responses(400, 401, 429, 503))
 
@@ -25,7 +25,7 @@ router = APIRouter(tags=["Authentication"], responses=problem_responses(400, 401
 )
 def login(
     request: Request,
-    running: ServicesDep,
+    app: AppDep,
     body: Annotated[LoginBody, Depends(json_body(LoginBody))],
 ) -> ContractJSONResponse:
     throttle = request.app.state.login_throttle
@@ -34,13 +34,7 @@ def login(
     if wait:
         raise Throttled(wait)
     try:
-        token = log_in(
-            running.uow(),
-            running.hasher,
-            running.tokens,
-            email=body.username,
-            password=body.password,
-        )
+        token = app.log_in(body.username, body.password)
     except AuthenticationFailed:
         throttle.failed(body.username, address)
         raise

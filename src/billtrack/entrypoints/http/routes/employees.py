@@ -6,14 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from billtrack.domain.usecases import employees as use
-from billtrack.entrypoints.http.dependencies import (
-    PageDep,
-    ServicesDep,
-    UowDep,
-    body_schema,
-    json_body,
-)
+from billtrack.domain.usecases.employees import EmployeeDetails
+from billtrack.entrypoints.http.dependencies import AppDep, PageDep, body_schema, json_body
 from billtrack.entrypoints.http.inputs import EmployeeBody
 from billtrack.entrypoints.http.query import Blank, Id, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
@@ -23,15 +17,15 @@ from billtrack.entrypoints.http.routes.common import (
     created,
     resource_router,
 )
-from billtrack.entrypoints.http.schemas import EmployeeOut, PageOut
+from billtrack.entrypoints.wire.answers import EmployeeOut, PageOut
 from billtrack.ports.queries import EmployeeQuery, SortDirection
 
 router = resource_router("employees")
 Body = Annotated[EmployeeBody, Depends(json_body(EmployeeBody))]
 
 
-def details(body: EmployeeBody) -> use.EmployeeDetails:
-    return use.EmployeeDetails(
+def details(body: EmployeeBody) -> EmployeeDetails:
+    return EmployeeDetails(
         email=body.email,
         firstname=body.firstname,
         lastname=body.lastname,
@@ -43,7 +37,7 @@ def details(body: EmployeeBody) -> use.EmployeeDetails:
 
 @router.get("", response_model=PageOut[EmployeeOut], summary="List employees")
 def list_employees(
-    uow: UowDep,
+    app: AppDep,
     page: PageDep,
     filter_by_employee_name: Annotated[
         str | None, Query(alias="filterByEmployeeName", description='First, last or "first last".')
@@ -59,7 +53,7 @@ def list_employees(
         project_id=present(filter_by_project),
         sort_by_name=SortDirection.parse(sort_by_name),
     )
-    found = use.list_employees(uow, query)
+    found = app.list_employees(query)
     return answer(PageOut.of(found, [EmployeeOut.of(e) for e in found.items]))
 
 
@@ -69,14 +63,14 @@ def list_employees(
     summary="Create an employee",
     openapi_extra=body_schema(EmployeeBody),
 )
-def create_employee(running: ServicesDep, body: Body) -> ContractJSONResponse:
-    view = use.create_employee(running.uow(), running.clock, details(body))
+def create_employee(app: AppDep, body: Body) -> ContractJSONResponse:
+    view = app.create_employee(details(body))
     return created("employees", view.employee.id, EmployeeOut.of(view))
 
 
 @router.get("/{id}", response_model=EmployeeOut, summary="Get an employee")
-def get_employee(id: Id, uow: UowDep) -> ContractJSONResponse:
-    return answer(EmployeeOut.of(use.get_employee(uow, id)))
+def get_employee(id: Id, app: AppDep) -> ContractJSONResponse:
+    return answer(EmployeeOut.of(app.get_employee(id)))
 
 
 @router.put(
@@ -85,14 +79,14 @@ def get_employee(id: Id, uow: UowDep) -> ContractJSONResponse:
     summary="Change an employee",
     openapi_extra=body_schema(EmployeeBody),
 )
-def change_employee(id: Id, uow: UowDep, body: Body) -> ContractJSONResponse:
+def change_employee(id: Id, app: AppDep, body: Body) -> ContractJSONResponse:
     check_put_id(id, body)
-    return answer(EmployeeOut.of(use.change_employee(uow, id, details(body))))
+    return answer(EmployeeOut.of(app.change_employee(id, details(body))))
 
 
 @router.delete(
     "/{id}", status_code=204, response_class=Response, summary="Delete an employee (soft)"
 )
-def delete_employee(id: Id, running: ServicesDep) -> Response:
-    use.delete_employee(running.uow(), running.clock, id)
+def delete_employee(id: Id, app: AppDep) -> Response:
+    app.delete_employee(id)
     return Response(status_code=204)

@@ -1,4 +1,5 @@
-"""Downloads of PDFs kept in the local folder storage, through the URLs it signed."""
+"""Downloads of PDFs kept in the local folder storage, through the URLs it signed. Mounted only
+when the storage's links are served by billtrack itself."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from billtrack.adapters.filesystem.storage import LocalFolderStorage
 from billtrack.domain.model.errors import NotFound
-from billtrack.entrypoints.http.dependencies import ServicesDep
+from billtrack.entrypoints.http.dependencies import AppDep
 from billtrack.entrypoints.http.problems import problem
 from billtrack.entrypoints.http.schemas import problem_responses
 from billtrack.ports.errors import ObjectMissing
@@ -24,21 +24,14 @@ router = APIRouter(tags=["Downloads"])
 )
 def download(
     key: str,
-    running: ServicesDep,
+    app: AppDep,
     expires: Annotated[int, Query()],
     signature: Annotated[str, Query()],
 ) -> Response:
-    storage = running.storage
-    if not isinstance(storage, LocalFolderStorage):
-        raise NotFound("file", key)
     try:
-        allowed = storage.verify(key, expires, signature)
-    except ValueError:
-        allowed = False
-    if not allowed:
+        data = app.open_download(key, expires, signature)
+    except PermissionError:
         return problem(403, "the download link has expired or is not valid")
-    try:
-        data = storage.get(key)
     except (ObjectMissing, ValueError):
         raise NotFound("file", key) from None
     filename = key.rsplit("/", 1)[-1]

@@ -6,14 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from billtrack.domain.usecases import invoices as use
-from billtrack.entrypoints.http.dependencies import (
-    PageDep,
-    ServicesDep,
-    UowDep,
-    body_schema,
-    json_body,
-)
+from billtrack.domain.usecases.invoices import InvoiceDetails
+from billtrack.entrypoints.http.dependencies import AppDep, PageDep, body_schema, json_body
 from billtrack.entrypoints.http.inputs import InvoiceBody
 from billtrack.entrypoints.http.query import Blank, Id, Month, Year, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
@@ -23,20 +17,20 @@ from billtrack.entrypoints.http.routes.common import (
     created,
     resource_router,
 )
-from billtrack.entrypoints.http.schemas import InvoiceOut, PageOut
+from billtrack.entrypoints.wire.answers import InvoiceOut, PageOut
 from billtrack.ports.queries import InvoiceQuery, SortDirection
 
 router = resource_router("invoices")
 Body = Annotated[InvoiceBody, Depends(json_body(InvoiceBody))]
 
 
-def details(body: InvoiceBody) -> use.InvoiceDetails:
-    return use.InvoiceDetails(month=body.month, year=body.year, employee_id=body.employee_id)
+def details(body: InvoiceBody) -> InvoiceDetails:
+    return InvoiceDetails(year=body.year, month=body.month, employee_id=body.employee_id)
 
 
 @router.get("", response_model=PageOut[InvoiceOut], summary="List invoices")
 def list_invoices(
-    uow: UowDep,
+    app: AppDep,
     page: PageDep,
     filter_by_employee: Annotated[Id | Blank | None, Query(alias="filterByEmployee")] = None,
     filter_by_month: Annotated[Month | Blank | None, Query(alias="filterByMonth")] = None,
@@ -52,7 +46,7 @@ def list_invoices(
         year=present(filter_by_year),
         sort_by_date=SortDirection.parse(sort_by_date),
     )
-    found = use.list_invoices(uow, query)
+    found = app.list_invoices(query)
     return answer(PageOut.of(found, [InvoiceOut.of(i) for i in found.items]))
 
 
@@ -62,14 +56,14 @@ def list_invoices(
     summary="Create an employee's invoice for a month; its PDF is rendered in the background",
     openapi_extra=body_schema(InvoiceBody),
 )
-def create_invoice(running: ServicesDep, body: Body) -> ContractJSONResponse:
-    view = use.create_invoice(running.uow(), running.clock, running.render_queue, details(body))
+def create_invoice(app: AppDep, body: Body) -> ContractJSONResponse:
+    view = app.create_invoice(details(body))
     return created("invoices", view.invoice.id, InvoiceOut.of(view))
 
 
 @router.get("/{id}", response_model=InvoiceOut, summary="Get an invoice")
-def get_invoice(id: Id, uow: UowDep) -> ContractJSONResponse:
-    return answer(InvoiceOut.of(use.get_invoice(uow, id)))
+def get_invoice(id: Id, app: AppDep) -> ContractJSONResponse:
+    return answer(InvoiceOut.of(app.get_invoice(id)))
 
 
 @router.put(
@@ -78,10 +72,9 @@ def get_invoice(id: Id, uow: UowDep) -> ContractJSONResponse:
     summary="Move an invoice to another month or employee (same number, rendered again)",
     openapi_extra=body_schema(InvoiceBody),
 )
-def change_invoice(id: Id, running: ServicesDep, body: Body) -> ContractJSONResponse:
+def change_invoice(id: Id, app: AppDep, body: Body) -> ContractJSONResponse:
     check_put_id(id, body)
-    view = use.change_invoice(running.uow(), running.clock, running.render_queue, id, details(body))
-    return answer(InvoiceOut.of(view))
+    return answer(InvoiceOut.of(app.change_invoice(id, details(body))))
 
 
 @router.delete(
@@ -90,8 +83,8 @@ def change_invoice(id: Id, running: ServicesDep, body: Body) -> ContractJSONResp
     response_class=Response,
     summary="Delete an invoice (reopens its month)",
 )
-def delete_invoice(id: Id, running: ServicesDep) -> Response:
-    use.delete_invoice(running.uow(), running.clock, id)
+def delete_invoice(id: Id, app: AppDep) -> Response:
+    app.delete_invoice(id)
     return Response(status_code=204)
 
 
@@ -100,8 +93,5 @@ def delete_invoice(id: Id, running: ServicesDep) -> Response:
     response_model=str,
     summary="A short-lived download URL of the invoice's PDF (409 until it is stored)",
 )
-def download_link(id: Id, running: ServicesDep) -> ContractJSONResponse:
-    url = use.download_link(
-        running.uow(), running.storage, id, running.settings.download_link_lifetime
-    )
-    return answer(url)
+def download_link(id: Id, app: AppDep) -> ContractJSONResponse:
+    return answer(app.download_link(id))

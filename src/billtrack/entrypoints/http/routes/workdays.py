@@ -6,14 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from billtrack.domain.usecases import workdays as use
-from billtrack.entrypoints.http.dependencies import (
-    PageDep,
-    ServicesDep,
-    UowDep,
-    body_schema,
-    json_body,
-)
+from billtrack.domain.usecases.workdays import WorkdayDetails
+from billtrack.entrypoints.http.dependencies import AppDep, PageDep, body_schema, json_body
 from billtrack.entrypoints.http.inputs import WorkdayBody
 from billtrack.entrypoints.http.query import Blank, Id, IsoDate, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
@@ -23,20 +17,20 @@ from billtrack.entrypoints.http.routes.common import (
     created,
     resource_router,
 )
-from billtrack.entrypoints.http.schemas import PageOut, WorkdayOut
+from billtrack.entrypoints.wire.answers import PageOut, WorkdayOut
 from billtrack.ports.queries import SortDirection, WorkdayQuery
 
 router = resource_router("workdays")
 Body = Annotated[WorkdayBody, Depends(json_body(WorkdayBody))]
 
 
-def details(body: WorkdayBody) -> use.WorkdayDetails:
-    return use.WorkdayDetails(day=body.date, hours=body.hours, employee_id=body.employee_id)
+def details(body: WorkdayBody) -> WorkdayDetails:
+    return WorkdayDetails(day=body.date, hours=body.hours, employee_id=body.employee_id)
 
 
 @router.get("", response_model=PageOut[WorkdayOut], summary="List workdays")
 def list_workdays(
-    uow: UowDep,
+    app: AppDep,
     page: PageDep,
     filter_by_date: Annotated[IsoDate | Blank | None, Query(alias="filterByDate")] = None,
     filter_by_employee: Annotated[Id | Blank | None, Query(alias="filterByEmployee")] = None,
@@ -48,21 +42,21 @@ def list_workdays(
         employee_id=present(filter_by_employee),
         sort_by_date=SortDirection.parse(sort_by_date),
     )
-    found = use.list_workdays(uow, query)
+    found = app.list_workdays(query)
     return answer(PageOut.of(found, [WorkdayOut.of(w) for w in found.items]))
 
 
 @router.post(
     "", response_model=WorkdayOut, summary="Log a workday", openapi_extra=body_schema(WorkdayBody)
 )
-def log_workday(running: ServicesDep, body: Body) -> ContractJSONResponse:
-    view = use.log_workday(running.uow(), running.clock, details(body))
+def log_workday(app: AppDep, body: Body) -> ContractJSONResponse:
+    view = app.log_workday(details(body))
     return created("workdays", view.workday.id, WorkdayOut.of(view))
 
 
 @router.get("/{id}", response_model=WorkdayOut, summary="Get a workday")
-def get_workday(id: Id, uow: UowDep) -> ContractJSONResponse:
-    return answer(WorkdayOut.of(use.get_workday(uow, id)))
+def get_workday(id: Id, app: AppDep) -> ContractJSONResponse:
+    return answer(WorkdayOut.of(app.get_workday(id)))
 
 
 @router.put(
@@ -71,14 +65,12 @@ def get_workday(id: Id, uow: UowDep) -> ContractJSONResponse:
     summary="Change a workday",
     openapi_extra=body_schema(WorkdayBody),
 )
-def change_workday(id: Id, running: ServicesDep, body: Body) -> ContractJSONResponse:
+def change_workday(id: Id, app: AppDep, body: Body) -> ContractJSONResponse:
     check_put_id(id, body)
-    return answer(
-        WorkdayOut.of(use.change_workday(running.uow(), running.clock, id, details(body)))
-    )
+    return answer(WorkdayOut.of(app.change_workday(id, details(body))))
 
 
 @router.delete("/{id}", status_code=204, response_class=Response, summary="Delete a workday")
-def delete_workday(id: Id, running: ServicesDep) -> Response:
-    use.delete_workday(running.uow(), running.clock, id)
+def delete_workday(id: Id, app: AppDep) -> Response:
+    app.delete_workday(id)
     return Response(status_code=204)

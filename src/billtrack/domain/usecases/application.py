@@ -1,0 +1,267 @@
+"""`Application`: every operation of billtrack, pre-wired with the ports it needs.
+
+The composition root builds one from settings; the HTTP routes, the web pages, the CLI, the
+workers and the Lambda handlers call its methods and never name a port an operation needs. Each
+method opens its own unit of work, so an `Application` is shared by threads and requests alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Generic
+from uuid import UUID
+
+from billtrack.domain.model.organisation import Department, Project
+from billtrack.domain.model.user import User
+from billtrack.domain.usecases import employees, invoices, organisation, pipeline, users, workdays
+from billtrack.domain.usecases.employees import EmployeeDetails
+from billtrack.domain.usecases.invoices import InvoiceDetails, MonthRun
+from billtrack.domain.usecases.organisation import OrganisationUnits, UnitT
+from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
+from billtrack.domain.usecases.workdays import WorkdayDetails
+from billtrack.ports.clock import Clock
+from billtrack.ports.jobs import MailJob, RenderJob
+from billtrack.ports.mail import Mailer
+from billtrack.ports.queries import EmployeeQuery, InvoiceQuery, NameQuery, Page, WorkdayQuery
+from billtrack.ports.queues import MailQueue, RenderQueue
+from billtrack.ports.rendering import Issuer, PdfRenderer
+from billtrack.ports.security import PasswordHasher, TokenIssuer
+from billtrack.ports.storage import ObjectStorage, SignedDownloads
+from billtrack.ports.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+Probe = Callable[[], object]
+"""A readiness check: raises when its dependency is down."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobHandler:
+    handle: Callable[[Any], object]
+    give_up: Callable[[Any, str], None]
+
+
+@dataclass(frozen=True)
+class Units(Generic[UnitT]):
+    """Departments or projects: their five operations, wired."""
+
+    units: OrganisationUnits[UnitT]
+    new_uow: Callable[[], UnitOfWork]
+    clock: Clock
+
+    def create(self, name: str) -> UnitT:
+        return self.units.create(name, uow=self.new_uow(), clock=self.clock)
+
+    def get(self, unit_id: UUID) -> UnitT:
+        return self.units.get(unit_id, uow=self.new_uow())
+
+    def list(self, query: NameQuery) -> Page[UnitT]:
+        return self.units.list(query, uow=self.new_uow())
+
+    def rename(self, unit_id: UUID, name: str) -> UnitT:
+        return self.units.rename(unit_id, name, uow=self.new_uow())
+
+    def delete(self, unit_id: UUID) -> None:
+        self.units.delete(unit_id, uow=self.new_uow(), clock=self.clock)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Application:
+    new_uow: Callable[[], UnitOfWork]
+    """A new unit of work, one per operation (a unit of work is not shared by threads)."""
+    clock: Clock
+    render_queue: RenderQueue
+    mail_queue: MailQueue
+    storage: ObjectStorage
+    renderer: PdfRenderer
+    mailer: Mailer
+    hasher: PasswordHasher
+    tokens: TokenIssuer
+    issuer: Issuer = Issuer()
+    download_link_lifetime: timedelta = invoices.DOWNLOAD_LINK_LIFETIME
+    signed_downloads: SignedDownloads | None = None
+    """Set when billtrack serves the storage's download links itself (the local folder)."""
+    probes: Mapping[str, Probe] = field(default_factory=dict)
+    """Readiness checks by dependency name."""
+    closers: Sequence[Callable[[], None]] = ()
+    """What `close` releases, in reverse order (engines, browsers, clients)."""
+
+    # -- departments and projects ------------------------------------------------------------
+
+    @property
+    def departments(self) -> Units[Department]:
+        return Units(organisation.departments, self.new_uow, self.clock)
+
+    @property
+    def projects(self) -> Units[Project]:
+        return Units(organisation.projects, self.new_uow, self.clock)
+
+    # -- employees -----------------------------------------------------------------------------
+
+    def create_employee(self, details: EmployeeDetails) -> EmployeeView:
+        return employees.create_employee(details, uow=self.new_uow(), clock=self.clock)
+
+    def get_employee(self, employee_id: UUID) -> EmployeeView:
+        return employees.get_employee(employee_id, uow=self.new_uow())
+
+    def list_employees(self, query: EmployeeQuery) -> Page[EmployeeView]:
+        return employees.list_employees(query, uow=self.new_uow())
+
+    def change_employee(self, employee_id: UUID, details: EmployeeDetails) -> EmployeeView:
+        return employees.change_employee(employee_id, details, uow=self.new_uow())
+
+    def delete_employee(self, employee_id: UUID) -> None:
+        employees.delete_employee(employee_id, uow=self.new_uow(), clock=self.clock)
+
+    # -- workdays ------------------------------------------------------------------------------
+
+    def log_workday(self, details: WorkdayDetails) -> WorkdayView:
+        return workdays.log_workday(details, uow=self.new_uow(), clock=self.clock)
+
+    def get_workday(self, workday_id: UUID) -> WorkdayView:
+        return workdays.get_workday(workday_id, uow=self.new_uow())
+
+    def list_workdays(self, query: WorkdayQuery) -> Page[WorkdayView]:
+        return workdays.list_workdays(query, uow=self.new_uow())
+
+    def change_workday(self, workday_id: UUID, details: WorkdayDetails) -> WorkdayView:
+        return workdays.change_workday(workday_id, details, uow=self.new_uow(), clock=self.clock)
+
+    def delete_workday(self, workday_id: UUID) -> None:
+        workdays.delete_workday(workday_id, uow=self.new_uow(), clock=self.clock)
+
+    # -- invoices ------------------------------------------------------------------------------
+
+    def create_invoice(self, details: InvoiceDetails) -> InvoiceView:
+        return invoices.create_invoice(
+            details, uow=self.new_uow(), clock=self.clock, queue=self.render_queue
+        )
+
+    def get_invoice(self, invoice_id: UUID) -> InvoiceView:
+        return invoices.get_invoice(invoice_id, uow=self.new_uow())
+
+    def list_invoices(self, query: InvoiceQuery) -> Page[InvoiceView]:
+        return invoices.list_invoices(query, uow=self.new_uow())
+
+    def change_invoice(self, invoice_id: UUID, details: InvoiceDetails) -> InvoiceView:
+        return invoices.change_invoice(
+            invoice_id, details, uow=self.new_uow(), clock=self.clock, queue=self.render_queue
+        )
+
+    def delete_invoice(self, invoice_id: UUID) -> None:
+        invoices.delete_invoice(invoice_id, uow=self.new_uow(), clock=self.clock)
+
+    def download_link(self, invoice_id: UUID) -> str:
+        return invoices.download_link(
+            invoice_id,
+            uow=self.new_uow(),
+            storage=self.storage,
+            lifetime=self.download_link_lifetime,
+        )
+
+    def invoice_pdf(self, invoice_id: UUID) -> bytes:
+        return invoices.invoice_pdf(invoice_id, uow=self.new_uow(), storage=self.storage)
+
+    def run_month(self, *, year: int, month: int) -> MonthRun:
+        return invoices.invoice_month(
+            year=year, month=month, uow=self.new_uow(), clock=self.clock, queue=self.render_queue
+        )
+
+    def open_download(self, key: str, expires: int, signature: str) -> bytes:
+        """A stored PDF through a link billtrack signed; see `SignedDownloads.open_signed`."""
+        if self.signed_downloads is None:
+            raise PermissionError("this storage's download links are not served by billtrack")
+        return self.signed_downloads.open_signed(key, expires, signature)
+
+    # -- the pipeline --------------------------------------------------------------------------
+
+    def republish_owed(self, *, older_than: timedelta = timedelta(minutes=5)) -> int:
+        return pipeline.republish_owed(
+            uow=self.new_uow(), queue=self.render_queue, clock=self.clock, older_than=older_than
+        )
+
+    def render(self, job: RenderJob) -> pipeline.RenderOutcome:
+        return pipeline.render_invoice(
+            job,
+            uow=self.new_uow(),
+            renderer=self.renderer,
+            storage=self.storage,
+            clock=self.clock,
+            mail_queue=self.mail_queue,
+            issuer=self.issuer,
+        )
+
+    def mail(self, job: MailJob) -> bool:
+        return pipeline.mail_invoice(
+            job, uow=self.new_uow(), storage=self.storage, mailer=self.mailer, issuer=self.issuer
+        )
+
+    def record_render_failure(self, job: RenderJob, reason: str) -> None:
+        pipeline.record_render_failure(job, reason, uow=self.new_uow())
+
+    def record_mail_failure(self, job: MailJob, reason: str) -> None:
+        log.error(
+            "gave up mailing invoice %s revision %s: %s", job.invoice_id, job.revision, reason
+        )
+
+    @property
+    def job_handlers(self) -> Mapping[type, JobHandler]:
+        """The one table from job type to what does it, and to what records its giving up."""
+        return {
+            RenderJob: JobHandler(self.render, self.record_render_failure),
+            MailJob: JobHandler(self.mail, self.record_mail_failure),
+        }
+
+    def handle(self, job: RenderJob | MailJob) -> object:
+        """Do what a job asks."""
+        return self.job_handlers[type(job)].handle(job)
+
+    def give_up(self, job: RenderJob | MailJob, reason: str) -> None:
+        """A job failed its last attempt: record why, where a person will see it."""
+        self.job_handlers[type(job)].give_up(job, reason)
+
+    # -- users ---------------------------------------------------------------------------------
+
+    def add_user(self, email: str, password: str) -> User:
+        return users.add_user(
+            email, password, uow=self.new_uow(), hasher=self.hasher, clock=self.clock
+        )
+
+    def add_first_user(self, email: str, password: str) -> User | None:
+        return users.add_first_user(
+            email, password, uow=self.new_uow(), hasher=self.hasher, clock=self.clock
+        )
+
+    def change_password(self, email: str, password: str) -> User:
+        return users.change_password(email, password, uow=self.new_uow(), hasher=self.hasher)
+
+    def list_users(self) -> Sequence[User]:
+        return users.list_users(uow=self.new_uow())
+
+    def log_in(self, email: str, password: str) -> str:
+        return users.log_in(
+            email, password, uow=self.new_uow(), hasher=self.hasher, tokens=self.tokens
+        )
+
+    def authenticate(self, token: str) -> User:
+        return users.authenticate(token, uow=self.new_uow(), tokens=self.tokens)
+
+    # -- running -------------------------------------------------------------------------------
+
+    def readiness(self) -> dict[str, bool]:
+        """Whether each dependency answers, by name."""
+        ready = {}
+        for name, probe in self.probes.items():
+            try:
+                probe()
+                ready[name] = True
+            except Exception as error:
+                log.warning("readiness probe %s failed: %s", name, error)
+                ready[name] = False
+        return ready
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            close()

@@ -1,0 +1,1 @@
+"""What HTTP and the command line both print: the answer models and their JSON encoding."""

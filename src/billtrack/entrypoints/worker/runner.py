@@ -1,0 +1,166 @@
+"""The worker: takes jobs from the render and mail queues, whatever queue adapter they are, and
+hands each to the application's table of job handlers.
+
+A job that succeeds is acknowledged. One that fails is released: the queue delivers it again,
+and at its last attempt gives it up (a dead-letter queue), when the worker records why (for a
+render, the invoice shows `failed` with the reason). Attempt counts are the queue's own, so they
+end with the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from billtrack.domain.usecases.application import Application
+from billtrack.domain.usecases.pipeline import RenderOutcome
+from billtrack.ports.queues import Delivery, JobQueue
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY = timedelta(minutes=1)
+OWED_AFTER = timedelta(minutes=5)
+BATCH_SIZE = 10
+AnyQueue = JobQueue[Any]
+
+
+@dataclass
+class WorkerReport:
+    rendered: int = 0
+    skipped: int = 0
+    mailed: int = 0
+    given_up: list[str] = field(default_factory=list)
+
+    def count(self, outcome: object) -> None:
+        if outcome is RenderOutcome.RENDERED:
+            self.rendered += 1
+        elif isinstance(outcome, RenderOutcome):
+            self.skipped += 1
+        elif outcome is True:
+            self.mailed += 1
+
+
+class Worker:
+    def __init__(self, app: Application, *, parallelism: int = 1) -> None:
+        self.app = app
+        self.report = WorkerReport()
+        self._parallelism = parallelism
+        self._report_lock = threading.Lock()
+
+    @property
+    def queues(self) -> tuple[AnyQueue, AnyQueue]:
+        return (self.app.render_queue, self.app.mail_queue)
+
+    def work_once(self, queue: AnyQueue, wait_seconds: float = 0) -> int:
+        """Handle one batch from `queue` (waiting up to `wait_seconds` for one); answers its size."""
+        deliveries = queue.receive(BATCH_SIZE, wait_seconds)
+        if self._parallelism > 1 and len(deliveries) > 1:
+            with ThreadPoolExecutor(min(self._parallelism, len(deliveries))) as pool:
+                list(pool.map(lambda d: self._handle(queue, d), deliveries))
+        else:
+            for delivery in deliveries:
+                self._handle(queue, delivery)
+        return len(deliveries)
+
+    def drain(self) -> WorkerReport:
+        """Work until both queues are empty."""
+        while sum(self.work_once(queue) for queue in self.queues):
+            pass
+        return self.report
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        wait_seconds: float = 0.5,
+        sweep_every: timedelta = SWEEP_EVERY,
+        owed_after: timedelta = OWED_AFTER,
+    ) -> None:
+        """Work until `stop` is set, then finish the batches in hand and return. Each queue has a
+        thread of its own, so a long poll of one never delays the other. At start, and then every
+        `sweep_every`, renders the outbox owes are published again: all of them at start (an
+        in-process queue starts empty), later those published more than `owed_after` ago."""
+        consumers = [
+            threading.Thread(
+                target=self._consume,
+                args=(queue, stop, wait_seconds),
+                name=f"billtrack-{queue.name}",
+                daemon=True,
+            )
+            for queue in self.queues
+        ]
+        for consumer in consumers:
+            consumer.start()
+        older_than = timedelta(0)
+        while True:
+            try:
+                self.app.republish_owed(older_than=older_than)
+            except Exception:
+                log.exception("sweeping the outbox failed; trying again later")
+            older_than = owed_after
+            if stop.wait(sweep_every.total_seconds()):
+                break
+        for consumer in consumers:
+            consumer.join()
+
+    def _consume(self, queue: AnyQueue, stop: threading.Event, wait_seconds: float) -> None:
+        while not stop.is_set():
+            try:
+                self.work_once(queue, wait_seconds)
+            except Exception:
+                # The queue itself failed (it is down, say): wait a little rather than spin.
+                log.exception("receiving from the %s failed; trying again", queue.name)
+                stop.wait(max(wait_seconds, 1.0))
+
+    def _handle(self, queue: AnyQueue, delivery: Delivery[Any]) -> None:
+        try:
+            outcome = self.app.handle(delivery.job)
+        except Exception as error:
+            last = delivery.attempt >= queue.max_attempts
+            log.exception(
+                "%s failed (attempt %d of %d)", delivery.job, delivery.attempt, queue.max_attempts
+            )
+            if last:
+                self._give_up(delivery, error)
+            queue.release(delivery)
+            return
+        queue.acknowledge(delivery)
+        with self._report_lock:
+            self.report.count(outcome)
+
+    def _give_up(self, delivery: Delivery[Any], error: Exception) -> None:
+        reason = f"{type(error).__name__}: {error}"
+        try:
+            self.app.give_up(delivery.job, reason)
+        except Exception:
+            log.exception("recording that %s was given up failed", delivery.job)
+        with self._report_lock:
+            self.report.given_up.append(f"{delivery.job}: {error}")
+
+
+def drain(app: Application) -> WorkerReport:
+    """Work until both queues are empty; answers what was done."""
+    return Worker(app).drain()
+
+
+def start_in_background(app: Application, **run_options: object) -> Callable[[], None]:
+    """Run a worker on a daemon thread; answers the function that stops it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=Worker(app).run,
+        args=(stop,),
+        kwargs=run_options,
+        name="billtrack-worker",
+        daemon=True,
+    )
+    thread.start()
+
+    def stop_worker() -> None:
+        stop.set()
+        thread.join(timeout=10)
+
+    return stop_worker
