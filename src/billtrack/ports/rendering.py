@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
@@ -38,7 +38,7 @@ class InvoiceDocument:
     amount: Decimal
     workdays: tuple[tuple[date, Decimal], ...]
     """The month's workdays, as (date, hours), in date order."""
-    issuer: Issuer = Issuer()
+    issuer: Issuer = field(default_factory=Issuer)
 
 
 class PdfRenderer(Protocol):

@@ -41,6 +41,10 @@ class DocumentFont:
     def show(self, text: str) -> bytes:
         """`text` as a hex string of CIDs, for the `Tj` operator."""
         codes = self._codes
+        try:
+            return b"<" + b"".join(map(codes.__getitem__, text)) + b">"
+        except KeyError:
+            pass  # a character drawn for the first time: number it, then show the text again
         for character in text:
             if character not in codes:
                 if not self.font.covers(character):

@@ -79,7 +79,7 @@ class Application:
     mailer: Mailer
     hasher: PasswordHasher
     tokens: TokenIssuer
-    issuer: Issuer = Issuer()
+    issuer: Issuer = field(default_factory=Issuer)
     download_link_lifetime: timedelta = invoices.DOWNLOAD_LINK_LIFETIME
     signed_downloads: SignedDownloads | None = None
     """Set when billtrack serves the storage's download links itself (the local folder)."""

@@ -12,8 +12,8 @@ from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.views import InvoiceView
 from billtrack.entrypoints.cli.demo_company import demo_employees, log_demo_month
 from billtrack.entrypoints.cli.table import render_table
-from billtrack.entrypoints.wire.json_encoding import encode
 from billtrack.entrypoints.wire.answers import InvoiceOut
+from billtrack.entrypoints.wire.json_encoding import encode
 from billtrack.entrypoints.worker.runner import drain
 from billtrack.ports.queries import InvoiceQuery, PageRequest, SortDirection
 

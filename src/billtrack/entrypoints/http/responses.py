@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from billtrack.entrypoints.wire.json_encoding import encode
 from billtrack.entrypoints.wire.answers import Answer
+from billtrack.entrypoints.wire.json_encoding import encode
 
 
 class ContractJSONResponse(JSONResponse):

@@ -11,8 +11,8 @@ from billtrack.entrypoints.http.dependencies import AppDep, body_schema, json_bo
 from billtrack.entrypoints.http.inputs import LoginBody
 from billtrack.entrypoints.http.problems import Throttled
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
-from billtrack.entrypoints.wire.answers import LoginAnswer
 from billtrack.entrypoints.http.schemas import problem_responses
+from billtrack.entrypoints.wire.answers import LoginAnswer
 
 router = APIRouter(tags=["Authentication"], responses=problem_responses(400, 401, 429, 503))
 

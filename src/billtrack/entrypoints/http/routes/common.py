@@ -10,8 +10,8 @@ from billtrack.domain.model.errors import ValidationFailed
 from billtrack.entrypoints.http.dependencies import current_user
 from billtrack.entrypoints.http.inputs import PutBody
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
-from billtrack.entrypoints.wire.answers import Answer
 from billtrack.entrypoints.http.schemas import problem_responses
+from billtrack.entrypoints.wire.answers import Answer
 
 SORT_HELP = "asc or desc (any case); any other value sorts ascending."
 

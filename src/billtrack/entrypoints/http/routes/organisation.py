@@ -3,11 +3,10 @@
 No `from __future__ import annotations` here: FastAPI reads the annotations of the route
 functions, which name the closure's `name_body`, and a string cannot see a closure."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-
-from collections.abc import Callable
 
 from billtrack.domain.usecases.application import Application, Units
 from billtrack.domain.usecases.organisation import UnitT
