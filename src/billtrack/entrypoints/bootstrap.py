@@ -9,17 +9,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
+from billtrack.adapters.aws.clients import AwsConnection, s3_client, sqs_client
+from billtrack.adapters.aws.messages import (
+    MAIL_MESSAGES,
+    RENDER_MESSAGES,
+    MalformedMessage,
+    delivery_from_lambda_record,
+)
+from billtrack.adapters.aws.s3_storage import S3ObjectStorage
+from billtrack.adapters.aws.sqs_queue import SqsJobQueue
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
 from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.adapters.filesystem.mailer import FolderMailer
 from billtrack.adapters.filesystem.storage import LocalFolderStorage
 from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.adapters.playwright.discovery import find_chromium
+from billtrack.adapters.playwright.renderer import PlaywrightPdfRenderer
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -29,7 +41,7 @@ from billtrack.entrypoints.settings import Settings
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import Mailer
-from billtrack.ports.queues import MailQueue, RenderQueue
+from billtrack.ports.queues import Delivery, MailQueue, RenderQueue
 from billtrack.ports.rendering import PdfRenderer
 from billtrack.ports.security import PasswordHasher, TokenIssuer
 from billtrack.ports.storage import ObjectStorage, SignedDownloads
@@ -41,6 +53,8 @@ SchemaOutdated = schema.SchemaOutdated
 """Raised by `bootstrap` when PostgreSQL's schema is behind the code: run `billtrack db upgrade`."""
 DatabaseError = DBAPIError
 """Raised by `bootstrap` and `upgrade_database` when the database cannot be reached."""
+__all__ = ["MalformedMessage"]
+RecordReader = Callable[[Mapping[str, Any]], Delivery[Any]]
 
 
 def prepare_database(settings: Settings) -> Engine:
@@ -93,33 +107,45 @@ def bootstrap(
     """The application the settings describe. `signed_downloads` defaults to the storage when
     billtrack serves that storage's links itself (the local folder)."""
     closers: list[Callable[[], None]] = []
+    built_probes: dict[str, Probe] = {}
     clock = clock if clock is not None else SystemClock(settings.zone)
     secret = settings.signing_secret()
     if new_uow is None:
         engine = prepare_database(settings)
         closers.append(engine.dispose)
         new_uow = _unit_of_work_factory(engine)
+    built_probes["database"] = _database_probe(new_uow)
+    aws = AwsConnection(endpoint_url=settings.aws_endpoint_url)
+    if render_queue is None or mail_queue is None:
+        made_render, made_mail = _queues(settings, aws, built_probes)
+        render_queue = render_queue if render_queue is not None else made_render
+        mail_queue = mail_queue if mail_queue is not None else made_mail
     if storage is None:
-        storage = LocalFolderStorage(
-            settings.data_dir / "files",
-            signing_key=derived_key(secret, "download links"),
-            base_url=settings.public_url,
-            now=clock.now,
-        )
+        if settings.storage == "s3":
+            assert settings.s3_bucket is not None, "checked by the settings"
+            s3 = S3ObjectStorage(settings.s3_bucket, s3_client(aws))
+            built_probes["storage"] = s3.probe
+            storage = s3
+        else:
+            storage = LocalFolderStorage(
+                settings.data_dir / "files",
+                signing_key=derived_key(secret, "download links"),
+                base_url=settings.public_url,
+                now=clock.now,
+            )
+    built_probes.setdefault("storage", _storage_probe(storage))
     if signed_downloads is None and isinstance(storage, LocalFolderStorage):
         signed_downloads = storage
-    if probes is None:
-        probes = {"database": _database_probe(new_uow), "storage": _storage_probe(storage)}
+    if renderer is None:
+        renderer = _renderer(settings, closers)
     return Application(
         new_uow=new_uow,
         clock=clock,
-        render_queue=render_queue
-        if render_queue is not None
-        else InMemoryQueue[RenderJob]("render queue"),
-        mail_queue=mail_queue if mail_queue is not None else InMemoryQueue[MailJob]("mail queue"),
+        render_queue=render_queue,
+        mail_queue=mail_queue,
         storage=storage,
         signed_downloads=signed_downloads,
-        renderer=renderer if renderer is not None else BuiltinPdfRenderer(),
+        renderer=renderer,
         mailer=mailer
         if mailer is not None
         else FolderMailer(settings.data_dir / "mail", sender=settings.mail_from, now=clock.now),
@@ -129,9 +155,58 @@ def bootstrap(
         else JwtTokenIssuer(secret, now=clock.now, lifetime=settings.token_lifetime),
         issuer=settings.issuer,
         download_link_lifetime=settings.download_link_lifetime,
-        probes=probes,
+        probes=probes if probes is not None else built_probes,
         closers=closers,
     )
+
+
+def _queues(
+    settings: Settings, aws: AwsConnection, probes: dict[str, Probe]
+) -> tuple[RenderQueue, MailQueue]:
+    if settings.queue == "memory":
+        return InMemoryQueue[RenderJob]("render queue"), InMemoryQueue[MailJob]("mail queue")
+    assert settings.sqs_queue_url, "checked by the settings"
+    assert settings.sqs_mail_queue_url, "checked by the settings"
+    client = sqs_client(aws)
+    render = SqsJobQueue(
+        client, settings.sqs_queue_url, RENDER_MESSAGES, max_attempts=settings.sqs_max_receive
+    )
+    mail = SqsJobQueue(
+        client, settings.sqs_mail_queue_url, MAIL_MESSAGES, max_attempts=settings.sqs_max_receive
+    )
+    probes["render queue"] = render.probe
+    probes["mail queue"] = mail.probe
+    return render, mail
+
+
+def _renderer(settings: Settings, closers: list[Callable[[], None]]) -> PdfRenderer:
+    """The PDF renderer the settings ask for; `auto` takes Chromium when one is found."""
+    if settings.pdf_renderer == "builtin":
+        log.info("PDF renderer: builtin (BILLTRACK_PDF_RENDERER=builtin)")
+        return BuiltinPdfRenderer()
+    location = find_chromium(settings.chromium_path)
+    if location is None:
+        if settings.pdf_renderer == "chromium":
+            raise ValueError(
+                "BILLTRACK_PDF_RENDERER=chromium, but no Chromium was found: install one "
+                "(Debian: apt-get install chromium) or set BILLTRACK_CHROMIUM_PATH"
+            )
+        log.info("PDF renderer: builtin, as no Chromium was found (set BILLTRACK_CHROMIUM_PATH)")
+        return BuiltinPdfRenderer()
+    chromium = PlaywrightPdfRenderer(location.path, pool_size=settings.render_pages)
+    closers.append(chromium.close)
+    log.info("PDF renderer: Chromium %s", location.describe())
+    return chromium
+
+
+def render_record_reader() -> RecordReader:
+    """How the render worker Lambda reads a record of its SQS event (raises MalformedMessage)."""
+    return lambda record: delivery_from_lambda_record(record, RENDER_MESSAGES.decode)
+
+
+def mail_record_reader() -> RecordReader:
+    """How the mailer Lambda reads a record of its SQS event (raises MalformedMessage)."""
+    return lambda record: delivery_from_lambda_record(record, MAIL_MESSAGES.decode)
 
 
 def _unit_of_work_factory(engine: Engine) -> Callable[[], UnitOfWork]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from billtrack.entrypoints.secret import check_secret, load_or_create_secret
@@ -35,6 +36,26 @@ class Settings(BaseSettings):
     """The first user, created at start when there is no user yet."""
     admin_password: SecretStr | None = None
     """The first user's password; generated and printed once when not given."""
+    queue: Literal["memory", "sqs"] = "memory"
+    """Where render and mail jobs wait: in the process, or on SQS."""
+    sqs_queue_url: str | None = None
+    """The render queue's URL (with `queue=sqs`)."""
+    sqs_mail_queue_url: str | None = None
+    """The mail queue's URL (with `queue=sqs`)."""
+    sqs_max_receive: int = Field(default=5, ge=1, le=1000)
+    """The queues' `maxReceiveCount`: after so many failed deliveries a job is given up."""
+    storage: Literal["local", "s3"] = "local"
+    """Where PDFs are kept: the data folder, or an S3 bucket."""
+    s3_bucket: str | None = None
+    aws_endpoint_url: str | None = None
+    """Endpoint of SQS and S3 (an emulator in tests); region and credentials come from the usual
+    AWS variables and chain."""
+    pdf_renderer: Literal["auto", "chromium", "builtin"] = "auto"
+    """`auto` takes Chromium when one is found, else the builtin renderer."""
+    chromium_path: Path | None = None
+    """The Chromium (or Chrome) executable to print with."""
+    render_pages: int | None = Field(default=None, ge=1, le=64)
+    """How many Chromium pages print at once; by default as many as the machine has cores."""
     company_name: str = ""
     """The issuer printed on invoices and mails."""
     company_address: str = ""
@@ -52,6 +73,21 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}: use an IANA name like Europe/Berlin"
             ) from error
         return value
+
+    @model_validator(mode="after")
+    def _complete_cloud_settings(self) -> Settings:
+        missing = []
+        if self.queue == "sqs":
+            missing += [
+                f"BILLTRACK_{name.upper()}"
+                for name in ("sqs_queue_url", "sqs_mail_queue_url")
+                if not getattr(self, name)
+            ]
+        if self.storage == "s3" and not self.s3_bucket:
+            missing.append("BILLTRACK_S3_BUCKET")
+        if missing:
+            raise ValueError(f"{' and '.join(missing)} must be set for the chosen queue or storage")
+        return self
 
     @field_validator("currency")
     @classmethod

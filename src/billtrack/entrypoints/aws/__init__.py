@@ -1,0 +1,1 @@
+"""AWS Lambda handlers: thin shells over the application, bootstrapped once per container."""

@@ -1,0 +1,21 @@
+"""The render worker Lambda: an SQS event of render jobs in, a partial batch response out.
+
+`handler` is what the function's configuration names; the application is bootstrapped on the
+first event of a container and kept for the next ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from billtrack.entrypoints.aws.container import application
+from billtrack.entrypoints.aws.sqs_batch import handle_batch
+from billtrack.entrypoints.bootstrap import render_record_reader
+
+
+def handler(event: Mapping[str, Any], context: object) -> dict[str, list[dict[str, str]]]:
+    app = application()
+    return handle_batch(
+        event, app=app, read=render_record_reader(), max_attempts=app.render_queue.max_attempts
+    )
