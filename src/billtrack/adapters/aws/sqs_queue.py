@@ -67,7 +67,8 @@ class RedeliveryBackoff:
 
     def seconds_after(self, attempt: int) -> int:
         """The visibility timeout to set after failed attempt `attempt` (1 for the first)."""
-        delay = self.base_seconds * 2.0 ** max(attempt - 1, 0)
+        # The exponent stops at 30: beyond that any base exceeds SQS's 12-hour limit anyway.
+        delay = self.base_seconds * 2.0 ** min(max(attempt - 1, 0), 30)
         return math.ceil(min(delay, self.cap_seconds, SQS_VISIBILITY_LIMIT_SECONDS))
 
 
@@ -79,6 +80,11 @@ def _is_stale_receipt(error: ClientError) -> bool:
     # ReceiptHandle parameter; any other invalid parameter is a bug and stays an error.
     message = str(error.response.get("Error", {}).get("Message", ""))
     return code == "InvalidParameterValue" and "ReceiptHandle" in message
+
+
+def _is_beyond_visibility_limit(error: ClientError) -> bool:
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    return error_code(error) == "InvalidParameterValue" and "VisibilityTimeout" in message
 
 
 class SqsJobQueue(Generic[JobT]):
@@ -229,15 +235,26 @@ class SqsJobQueue(Generic[JobT]):
         try:
             self._hide(delivery.receipt, self._visibility_after(delivery.attempt))
         except ClientError as error:
-            if not _is_stale_receipt(error):
+            if _is_stale_receipt(error):
+                log.warning(
+                    "SQS queue %s: releasing attempt %d of %s with a stale receipt: %s",
+                    self._name,
+                    delivery.attempt,
+                    delivery.job,
+                    describe(error),
+                )
+            elif _is_beyond_visibility_limit(error):
+                # SQS keeps a message hidden 12 hours at most in all; this one comes back when its
+                # current visibility timeout ends, which is as good as a shorter backoff.
+                log.warning(
+                    "SQS queue %s: attempt %d of %s comes back without a backoff: %s",
+                    self._name,
+                    delivery.attempt,
+                    delivery.job,
+                    describe(error),
+                )
+            else:
                 raise
-            log.warning(
-                "SQS queue %s: releasing attempt %d of %s with a stale receipt: %s",
-                self._name,
-                delivery.attempt,
-                delivery.job,
-                describe(error),
-            )
 
     def _visibility_after(self, attempt: int) -> int:
         # After the last attempt nothing is gained by waiting: the next receive lets SQS move it

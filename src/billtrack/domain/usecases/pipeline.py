@@ -37,6 +37,11 @@ def dispatch_render(job: RenderJob, *, uow: UnitOfWork, queue: RenderQueue, cloc
     except DependencyUnavailable:
         log.warning("invoice queue unavailable; %s stays in the outbox", job)
         return False
+    except Exception:
+        # Published after the invoice committed: whatever went wrong, the outbox still owes the
+        # render and the sweeper tries again, so the operation that issued it has succeeded.
+        log.exception("publishing %s failed; it stays in the outbox", job)
+        return False
     if job.revision is not None:
         with uow:
             uow.outbox.mark_published(job.invoice_id, job.revision, clock.now())
