@@ -17,27 +17,34 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from tests.fakes.clock import ManualClock
 from billtrack.adapters.sqlalchemy.engine import create_database_engine
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from billtrack.domain.usecases.users import add_user
-from billtrack.entrypoints.bootstrap import Services, bootstrap
+from billtrack.domain.usecases.application import Application
+from billtrack.entrypoints.bootstrap import bootstrap
 from billtrack.entrypoints.http.app import create_app
 from billtrack.entrypoints.settings import Settings
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.unit_of_work import UnitOfWork
-from tests.api.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, Api, fast_hasher
+from tests.api.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    NOW,
+    SECRET,
+    Api,
+    Reach,
+    api_settings,
+    fast_hasher,
+    reaching,
+)
 from tests.api.helpers import EVERY_ROUTE, SOME_ID
+from tests.fakes.clock import ManualClock
 from tests.support.databases import empty_all_tables
 from tests.support.postgres import free_port
-from tests.support.server import serving
 
 MIDDLEWARE_LOGGER = "billtrack.entrypoints.http.middleware"
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 LEAKY_MESSAGE = (
     "SELECT * FROM secret_table WHERE password = 'hunter2'\n"
@@ -63,35 +70,27 @@ LEAKS = (
 
 @dataclass
 class Served:
-    base_url: str
-    services: Services
+    application: Application
+    reach: Reach
     client: httpx.Client
     """Sends a bearer token whose signature is valid (its user is looked up in the database)."""
 
 
 def settings_for(tmp_path: Path, **changes: Any) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        jwt_secret=SecretStr(SECRET),
-        public_url="http://127.0.0.1",
-        **changes,
-    )
+    return api_settings(tmp_path, **changes)
 
 
 @contextmanager
-def served(settings: Settings, **overrides: Any) -> Iterator[Served]:
-    services = bootstrap(settings, clock=ManualClock(NOW), hasher=fast_hasher(), **overrides)
+def served(settings: Settings, *, new_uow: Callable[[], UnitOfWork]) -> Iterator[Served]:
+    """The API over `settings`, with units of work from `new_uow`, in this process."""
+    application = bootstrap(settings, new_uow=new_uow, clock=ManualClock(NOW), hasher=fast_hasher())
     try:
-        with serving(create_app(services=services)) as base_url:
-            token = services.tokens.issue(uuid4())
-            with httpx.Client(
-                base_url=f"{base_url}/api",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-            ) as client:
-                yield Served(base_url, services, client)
+        with reaching(create_app(settings, application)) as reach:
+            token = application.tokens.issue(uuid4())
+            with reach.client(headers={"Authorization": f"Bearer {token}"}) as client:
+                yield Served(application, reach, client)
     finally:
-        services.close()
+        application.close()
 
 
 def raising(error: Callable[[], Exception]) -> Callable[[], UnitOfWork]:
@@ -146,7 +145,7 @@ def assert_ready_says_database_unavailable(client: httpx.Client) -> None:
 
 def test_an_unavailable_database_is_a_503_with_retry_after_everywhere(tmp_path: Path) -> None:
     down = raising(lambda: DependencyUnavailable("database", "could not connect to 10.0.0.5:5432"))
-    with served(settings_for(tmp_path), uow=down) as api:
+    with served(settings_for(tmp_path), new_uow=down) as api:
         for method, path, body in EVERY_ROUTE:
             response = api.client.request(method, path, json=body)
             assert_unavailable(response, f"{method} {path}")
@@ -157,7 +156,7 @@ def test_an_unavailable_database_is_a_503_with_retry_after_everywhere(tmp_path: 
 def test_logins_during_an_outage_are_503_never_401_or_429(tmp_path: Path) -> None:
     """An outage must not look like a wrong password, nor count as a failed login."""
     down = raising(lambda: DependencyUnavailable("database"))
-    with served(settings_for(tmp_path), uow=down) as api:
+    with served(settings_for(tmp_path), new_uow=down) as api:
         for _ in range(12):
             response = api.client.post(
                 "/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
@@ -167,8 +166,9 @@ def test_logins_during_an_outage_are_503_never_401_or_429(tmp_path: Path) -> Non
 
 def test_without_a_token_an_outage_still_answers_401_first(tmp_path: Path) -> None:
     down = raising(lambda: DependencyUnavailable("database"))
-    with served(settings_for(tmp_path), uow=down) as api:
-        response = httpx.get(f"{api.base_url}/api/departments")
+    with served(settings_for(tmp_path), new_uow=down) as api:
+        with api.reach.client() as anonymous:
+            response = anonymous.get("/departments")
         assert_problem(response, 401)
 
 
@@ -176,7 +176,7 @@ def test_an_unreachable_postgresql_is_a_503_with_retry_after(tmp_path: Path) -> 
     # Nothing listens on this port: every connection is refused, as when the server is down.
     dead = create_database_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none")
     try:
-        with served(settings_for(tmp_path), uow=lambda: SqlAlchemyUnitOfWork(dead)) as api:
+        with served(settings_for(tmp_path), new_uow=lambda: SqlAlchemyUnitOfWork(dead)) as api:
             assert_unavailable(api.client.get("/departments"), "GET list")
             assert_unavailable(api.client.post("/departments", json={"name": "X"}), "POST")
             assert_unavailable(
@@ -263,9 +263,17 @@ def department_names(engine: Engine) -> list[str]:
         return sorted(connection.execute(text("SELECT name FROM departments")).scalars())
 
 
-def test_a_postgresql_outage_is_a_503_with_nothing_written_and_the_api_recovers(
-    tmp_path: Path, postgres_url: str, postgres_engine: Engine
-) -> None:
+@dataclass
+class Outage:
+    """The API over PostgreSQL through a `TcpProxy`, logged in, with one department made."""
+
+    proxy: TcpProxy
+    client: httpx.Client
+    before_id: str
+
+
+@pytest.fixture
+def outage(tmp_path: Path, postgres_url: str, postgres_engine: Engine) -> Iterator[Outage]:
     empty_all_tables(postgres_engine)
     target = make_url(postgres_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
@@ -275,18 +283,12 @@ def test_a_postgresql_outage_is_a_503_with_nothing_written_and_the_api_recovers(
         settings = settings_for(
             tmp_path, database_url=through_proxy.render_as_string(hide_password=False)
         )
-        services = bootstrap(settings, clock=ManualClock(NOW), hasher=fast_hasher())
+        application = bootstrap(settings, clock=ManualClock(NOW), hasher=fast_hasher())
         try:
-            add_user(
-                services.uow(),
-                services.hasher,
-                services.clock,
-                email=ADMIN_EMAIL,
-                password=ADMIN_PASSWORD,
-            )
+            application.add_user(ADMIN_EMAIL, ADMIN_PASSWORD)
             with (
-                serving(create_app(services=services)) as base_url,
-                httpx.Client(base_url=f"{base_url}/api", timeout=30) as client,
+                reaching(create_app(settings, application)) as reach,
+                reach.client() as client,
             ):
                 token = client.post(
                     "/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
@@ -295,34 +297,45 @@ def test_a_postgresql_outage_is_a_503_with_nothing_written_and_the_api_recovers(
                 client.headers["Authorization"] = f"Bearer {token.json()['jwtToken']}"
                 before = client.post("/departments", json={"name": "Before"})
                 assert before.status_code == 200, before.text
-                before_id = before.json()["id"]
-
-                proxy.stop()  # the database goes away
-                assert_unavailable(client.get("/departments"), "GET list")
-                assert_unavailable(client.get(f"/departments/{before_id}"), "GET one")
-                assert_unavailable(client.post("/departments", json={"name": "During"}), "POST")
-                assert_unavailable(
-                    client.put(f"/departments/{before_id}", json={"name": "Renamed"}), "PUT"
-                )
-                assert_unavailable(client.delete(f"/departments/{before_id}"), "DELETE")
-                assert_unavailable(
-                    client.post(
-                        "/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-                    ),
-                    "login",
-                )
-                assert_ready_says_database_unavailable(client)
-
-                proxy.start()  # and comes back
-                assert client.get("/health/ready").status_code == 200
-                listed = client.get("/departments")
-                assert listed.status_code == 200, listed.text
-                assert [d["name"] for d in listed.json()["items"]] == ["Before"]
-                assert department_names(postgres_engine) == ["Before"]
+                yield Outage(proxy, client, before.json()["id"])
         finally:
-            services.close()
+            application.close()
     finally:
         proxy.stop()
+
+
+def test_a_postgresql_outage_is_a_503_with_nothing_written(
+    outage: Outage, postgres_engine: Engine
+) -> None:
+    client, before_id = outage.client, outage.before_id
+    outage.proxy.stop()  # the database goes away
+    assert_unavailable(client.get("/departments"), "GET list")
+    assert_unavailable(client.get(f"/departments/{before_id}"), "GET one")
+    assert_unavailable(client.post("/departments", json={"name": "During"}), "POST")
+    assert_unavailable(client.put(f"/departments/{before_id}", json={"name": "Renamed"}), "PUT")
+    assert_unavailable(client.delete(f"/departments/{before_id}"), "DELETE")
+    assert_unavailable(
+        client.post("/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        "login",
+    )
+    assert_ready_says_database_unavailable(client)
+    assert department_names(postgres_engine) == ["Before"]
+
+
+def test_the_api_recovers_when_postgresql_comes_back(
+    outage: Outage, postgres_engine: Engine
+) -> None:
+    client = outage.client
+    outage.proxy.stop()  # the database goes away
+    assert_unavailable(client.post("/departments", json={"name": "During"}), "POST")
+    assert_ready_says_database_unavailable(client)
+
+    outage.proxy.start()  # and comes back
+    assert client.get("/health/ready").status_code == 200
+    listed = client.get("/departments")
+    assert listed.status_code == 200, listed.text
+    assert [d["name"] for d in listed.json()["items"]] == ["Before"]
+    assert department_names(postgres_engine) == ["Before"]
 
 
 # --- an unexpected error: a 500 that says nothing but its request id ----------------------------
@@ -345,7 +358,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(
 ) -> None:
     broken = raising(lambda: RuntimeError(LEAKY_MESSAGE))
     caplog.set_level(logging.ERROR, logger=MIDDLEWARE_LOGGER)
-    with served(settings_for(tmp_path), uow=broken) as api:
+    with served(settings_for(tmp_path), new_uow=broken) as api:
         for method, path, body in EVERY_ROUTE:
             caplog.clear()
             response = api.client.request(method, path, json=body)
@@ -355,6 +368,14 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(
             # The details are in the log, not in the answer.
             assert logged[0].exc_info is not None
             assert str(logged[0].exc_info[1]) == LEAKY_MESSAGE
+
+
+def test_an_unexpected_error_at_login_is_a_500_problem_without_internals(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = raising(lambda: RuntimeError(LEAKY_MESSAGE))
+    caplog.set_level(logging.ERROR, logger=MIDDLEWARE_LOGGER)
+    with served(settings_for(tmp_path), new_uow=broken) as api:
         caplog.clear()
         login = api.client.post("/login", json={"username": ADMIN_EMAIL, "password": "whatever"})
         assert_unexpected_error(login)
@@ -369,7 +390,7 @@ def test_the_log_record_of_an_unexpected_error_carries_the_answers_request_id(
     nothing else in billtrack adds it to the log."""
     broken = raising(lambda: RuntimeError(LEAKY_MESSAGE))
     caplog.set_level(logging.ERROR, logger=MIDDLEWARE_LOGGER)
-    with served(settings_for(tmp_path), uow=broken) as api:
+    with served(settings_for(tmp_path), new_uow=broken) as api:
         for given in (None, "fault-test-0001"):
             caplog.clear()
             headers = {"X-Request-Id": given} if given else {}
@@ -397,7 +418,7 @@ def test_the_request_id_filter_tags_the_log_record_with_the_answers_id(
     tagging = RequestIdLogFilter()
     caplog.handler.addFilter(tagging)
     try:
-        with served(settings_for(tmp_path), uow=broken) as api:
+        with served(settings_for(tmp_path), new_uow=broken) as api:
             for given in (None, "fault-test-0002"):
                 caplog.clear()
                 headers = {"X-Request-Id": given} if given else {}
@@ -416,7 +437,7 @@ def test_the_request_id_filter_tags_the_log_record_with_the_answers_id(
 def test_a_real_sql_error_reaches_no_answer(running_api: Api) -> None:
     """A statement that fails in the database (its table is gone) answers a problem that holds
     no SQL, no table name and no driver text."""
-    engine = create_database_engine(running_api.services.settings.database)
+    engine = create_database_engine(running_api.settings.database)
     try:
         with engine.begin() as connection:
             connection.execute(text("ALTER TABLE departments RENAME TO departments_hidden_xyz"))
@@ -544,6 +565,7 @@ def raw_request(base_url: str, request: bytes) -> bytes:
     return received
 
 
+@pytest.mark.sockets
 def test_a_request_id_with_a_line_break_never_reaches_the_answers_headers(running_api: Api) -> None:
     """Whatever the HTTP parser makes of a line break in the header (a refusal, a folded value, or
     the end of the header), nothing after it reaches the answer's headers, and the echoed id is

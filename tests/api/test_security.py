@@ -20,16 +20,23 @@ import jwt
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from tests.fakes.clock import ManualClock
 from billtrack.domain.model.user import User
 from billtrack.domain.model.values import Email
 from billtrack.entrypoints.bootstrap import bootstrap
 from billtrack.entrypoints.http.app import create_app
-from billtrack.entrypoints.secret import KNOWN_DEFAULTS, InsecureSecret
+from billtrack.entrypoints.secret import KNOWN_DEFAULTS, SECRET_FILE, InsecureSecret
 from billtrack.entrypoints.settings import Settings
-from tests.api.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, Api, fast_hasher
+from tests.api.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    NOW,
+    Api,
+    api_settings,
+    fast_hasher,
+    reaching,
+)
 from tests.api.helpers import EVERY_ROUTE
-from tests.support.server import serving
+from tests.fakes.clock import ManualClock
 
 OTHER_SECRET = "another-secret-which-is-also-long-enough-for-hs256"
 LEGACY_ITERATIONS = 1000  # the API fixture's hasher verifies legacy hashes with 1000 iterations
@@ -52,13 +59,13 @@ def compact(
 
 
 def secret_of(running_api: Api) -> bytes:
-    secret = running_api.services.settings.jwt_secret
+    secret = running_api.settings.jwt_secret
     assert secret is not None
     return secret.get_secret_value().encode()
 
 
 def admin_id(running_api: Api) -> UUID:
-    with running_api.services.uow() as uow:
+    with running_api.application.new_uow() as uow:
         admin = uow.users.with_email(ADMIN_EMAIL)
     assert admin is not None
     return admin.id
@@ -303,9 +310,14 @@ def test_a_wrong_password_and_an_unknown_e_mail_get_identical_answers(running_ap
     assert visible(wrong_password) == visible(unknown_email)
 
 
-def test_ten_wrong_passwords_for_one_e_mail_lock_it_for_the_window(running_api: Api) -> None:
-    anonymous, clock = running_api.anonymous, running_api.clock
-    answers = [login(anonymous, ADMIN_EMAIL, f"wrong password {n}").status_code for n in range(20)]
+def lock_out(anonymous: httpx.Client) -> list[int]:
+    """Twenty wrong passwords for the admin's e-mail; answers their statuses."""
+    return [login(anonymous, ADMIN_EMAIL, f"wrong password {n}").status_code for n in range(20)]
+
+
+def test_ten_wrong_passwords_for_one_e_mail_lock_it(running_api: Api) -> None:
+    anonymous = running_api.anonymous
+    answers = lock_out(anonymous)
     # The contract: after 10 failures for one e-mail within 15 minutes, 429.
     assert answers[:10] == [401] * 10, answers
     assert answers[10:] == [429] * 10, answers
@@ -317,11 +329,21 @@ def test_ten_wrong_passwords_for_one_e_mail_lock_it_for_the_window(running_api: 
     assert retry_after.isdigit(), retry_after
     assert int(retry_after) == 15 * 60  # the clock has not moved since the failures
 
+
+def test_a_lockout_holds_for_every_spelling_of_the_e_mail_and_no_other_account(
+    running_api: Api,
+) -> None:
+    anonymous = running_api.anonymous
+    lock_out(anonymous)
     # Another spelling of the same address is the same account.
     assert login(anonymous, ADMIN_EMAIL.upper(), ADMIN_PASSWORD).status_code == 429
     # Other accounts are not locked by it.
     assert login(anonymous, "someone-else@example.com", "wrong").status_code == 401
 
+
+def test_a_lockout_ends_with_its_window(running_api: Api) -> None:
+    anonymous, clock = running_api.anonymous, running_api.clock
+    lock_out(anonymous)
     clock.advance(timedelta(minutes=10))
     later = login(anonymous, ADMIN_EMAIL, ADMIN_PASSWORD)
     assert later.status_code == 429
@@ -343,6 +365,7 @@ def test_a_successful_login_resets_the_count_for_the_e_mail(running_api: Api) ->
     assert login(anonymous, ADMIN_EMAIL, ADMIN_PASSWORD).status_code == 200
 
 
+@pytest.mark.sockets  # the address is the connection's peer
 def test_fifty_failures_from_one_address_lock_every_login_from_it(running_api: Api) -> None:
     anonymous, clock = running_api.anonymous, running_api.clock
     answers = [
@@ -371,39 +394,50 @@ def test_a_throttled_login_does_not_check_the_password(running_api: Api) -> None
     assert right.json() == wrong.json()
 
 
-def test_a_user_imported_with_the_originals_hash_logs_in_and_moves_to_argon2id(
-    running_api: Api,
-) -> None:
-    password = "imported users keep their password"
-    stored = legacy_hash(password, salt=bytes.fromhex("00112233445566778899aabbccddeeff"))
+IMPORTED_PASSWORD = "imported users keep their password"
+IMPORTED_HASH = legacy_hash(IMPORTED_PASSWORD, salt=bytes.fromhex("00112233445566778899aabbccddeeff"))
+
+
+def import_user(running_api: Api) -> User:
+    """A user as imported from the original, with its PBKDF2 hash."""
     user = User(
         id=uuid4(),
         created_at=running_api.clock.now(),
         email=Email("Legacy.User@example.com"),
-        password_hash=stored,
+        password_hash=IMPORTED_HASH,
     )
-    with running_api.services.uow() as uow:
+    with running_api.application.new_uow() as uow:
         uow.users.add(user)
         uow.commit()
+    return user
 
+
+def test_a_failed_login_of_an_imported_user_keeps_the_originals_hash(running_api: Api) -> None:
+    user = import_user(running_api)
     assert (
         login(running_api.anonymous, "legacy.user@example.com", "wrong password").status_code == 401
     )
-    with running_api.services.uow() as uow:
+    with running_api.application.new_uow() as uow:
         unchanged = uow.users.get(user.id)
     assert unchanged is not None
-    assert unchanged.password_hash == stored, "a failed login must not rehash"
+    assert unchanged.password_hash == IMPORTED_HASH, "a failed login must not rehash"
 
+
+def test_a_user_imported_with_the_originals_hash_logs_in_and_moves_to_argon2id(
+    running_api: Api,
+) -> None:
+    user = import_user(running_api)
+    password = IMPORTED_PASSWORD
     response = login(running_api.anonymous, "legacy.user@example.com", password)
     assert response.status_code == 200, response.text
     claims = jwt.decode(response.json()["jwtToken"], options={"verify_signature": False})
     assert claims["sub"] == str(user.id)
 
-    with running_api.services.uow() as uow:
+    with running_api.application.new_uow() as uow:
         rehashed = uow.users.get(user.id)
     assert rehashed is not None
     assert rehashed.password_hash.startswith("$argon2id$")
-    assert running_api.services.hasher.verify(password, rehashed.password_hash)
+    assert running_api.application.hasher.verify(password, rehashed.password_hash)
 
     # And it keeps working with the new hash.
     assert login(running_api.anonymous, "LEGACY.USER@example.com", password).status_code == 200
@@ -415,102 +449,100 @@ ALLOWED_ORIGIN = "https://app.example.com"
 
 
 @pytest.fixture
-def cors_api(tmp_path: Path) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path,
-        jwt_secret=SecretStr("a-test-secret-that-is-long-enough-for-hs256"),
-        public_url="http://127.0.0.1",
-        cors_origins=ALLOWED_ORIGIN,
-    )
-    services = bootstrap(settings, clock=ManualClock(NOW), hasher=fast_hasher())
+def cors_api(tmp_path: Path) -> Iterator[httpx.Client]:
+    """A client without a token of the API allowing `ALLOWED_ORIGIN`."""
+    settings = api_settings(tmp_path, cors_origins=ALLOWED_ORIGIN)
+    application = bootstrap(settings, clock=ManualClock(NOW), hasher=fast_hasher())
     try:
-        with serving(create_app(services=services)) as base_url:
-            yield f"{base_url}/api"
+        with reaching(create_app(settings, application)) as reach, reach.client() as client:
+            yield client
     finally:
-        services.close()
+        application.close()
 
 
 def header_set(value: str) -> set[str]:
     return {part.strip().lower() for part in value.split(",") if part.strip()}
 
 
-def test_a_preflight_from_an_allowed_origin_succeeds_without_auth(cors_api: str) -> None:
-    with httpx.Client(base_url=cors_api) as client:
-        for method in ("GET", "POST", "PUT", "DELETE"):
-            response = client.options(
-                "/departments",
-                headers={
-                    "Origin": ALLOWED_ORIGIN,
-                    "Access-Control-Request-Method": method,
-                    "Access-Control-Request-Headers": "authorization, content-type",
-                },
-            )
-            assert response.status_code in (200, 204), (method, response.text)
-            assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
-            assert header_set(response.headers["Access-Control-Allow-Methods"]) >= {
-                "get",
-                "post",
-                "put",
-                "delete",
-            }
-            assert header_set(response.headers["Access-Control-Allow-Headers"]) >= {
-                "authorization",
-                "content-type",
-            }
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
+def test_a_preflight_from_an_allowed_origin_succeeds_without_auth(
+    cors_api: httpx.Client, method: str
+) -> None:
+    response = cors_api.options(
+        "/departments",
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code in (200, 204), (method, response.text)
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert header_set(response.headers["Access-Control-Allow-Methods"]) >= {
+        "get",
+        "post",
+        "put",
+        "delete",
+    }
+    assert header_set(response.headers["Access-Control-Allow-Headers"]) >= {
+        "authorization",
+        "content-type",
+    }
 
 
-def test_an_allowed_origin_can_read_answers_and_their_headers(cors_api: str) -> None:
-    with httpx.Client(base_url=cors_api) as client:
-        refused = client.get("/departments", headers={"Origin": ALLOWED_ORIGIN})
-        assert refused.status_code == 401
-        assert refused.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
-        created = client.post(
-            "/login",
-            json={"username": ADMIN_EMAIL, "password": "wrong"},
-            headers={"Origin": ALLOWED_ORIGIN},
-        )
-        # The browser may read why a login failed.
-        assert created.status_code == 401
-        assert created.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
-        exposed = header_set(created.headers.get("Access-Control-Expose-Headers", ""))
-        assert {"location", "x-request-id", "retry-after"} <= exposed
+def test_an_allowed_origin_can_read_a_refusal(cors_api: httpx.Client) -> None:
+    refused = cors_api.get("/departments", headers={"Origin": ALLOWED_ORIGIN})
+    assert refused.status_code == 401
+    assert refused.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
 
 
-def test_a_preflight_from_another_origin_gets_no_cors_headers(cors_api: str) -> None:
-    with httpx.Client(base_url=cors_api) as client:
-        preflight = client.options(
-            "/departments",
-            headers={
-                "Origin": "https://evil.example.com",
-                "Access-Control-Request-Method": "GET",
-                "Access-Control-Request-Headers": "authorization",
-            },
-        )
-        assert "Access-Control-Allow-Origin" not in preflight.headers
-        assert (
-            preflight.status_code >= 400 or "Access-Control-Allow-Methods" not in preflight.headers
-        )
-        simple = client.get("/health/live", headers={"Origin": "https://evil.example.com"})
-        assert simple.status_code == 200
-        # Starlette sends Access-Control-Expose-Headers to every origin; harmless without an
-        # Access-Control-Allow-Origin, which is what lets a browser read the answer.
-        granting = {
-            "access-control-allow-origin",
-            "access-control-allow-credentials",
-            "access-control-allow-methods",
-            "access-control-allow-headers",
-        }
-        assert not [h for h in simple.headers if h.lower() in granting]
+def test_an_allowed_origin_can_read_a_failed_login_and_its_headers(cors_api: httpx.Client) -> None:
+    created = cors_api.post(
+        "/login",
+        json={"username": ADMIN_EMAIL, "password": "wrong"},
+        headers={"Origin": ALLOWED_ORIGIN},
+    )
+    # The browser may read why a login failed.
+    assert created.status_code == 401
+    assert created.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    exposed = header_set(created.headers.get("Access-Control-Expose-Headers", ""))
+    assert {"location", "x-request-id", "retry-after"} <= exposed
 
 
-def test_a_preflight_for_a_method_outside_the_contract_is_refused(cors_api: str) -> None:
-    with httpx.Client(base_url=cors_api) as client:
-        response = client.options(
-            "/departments",
-            headers={"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "PATCH"},
-        )
-        assert response.status_code >= 400
-        assert "patch" not in header_set(response.headers.get("Access-Control-Allow-Methods", ""))
+def test_a_preflight_from_another_origin_gets_no_cors_headers(cors_api: httpx.Client) -> None:
+    preflight = cors_api.options(
+        "/departments",
+        headers={
+            "Origin": "https://evil.example.com",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert preflight.status_code >= 400 or "Access-Control-Allow-Methods" not in preflight.headers
+
+
+def test_a_request_from_another_origin_gets_no_grant(cors_api: httpx.Client) -> None:
+    simple = cors_api.get("/health/live", headers={"Origin": "https://evil.example.com"})
+    assert simple.status_code == 200
+    # Starlette sends Access-Control-Expose-Headers to every origin; harmless without an
+    # Access-Control-Allow-Origin, which is what lets a browser read the answer.
+    granting = {
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+    }
+    assert not [h for h in simple.headers if h.lower() in granting]
+
+
+def test_a_preflight_for_a_method_outside_the_contract_is_refused(cors_api: httpx.Client) -> None:
+    response = cors_api.options(
+        "/departments",
+        headers={"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "PATCH"},
+    )
+    assert response.status_code >= 400
+    assert "patch" not in header_set(response.headers.get("Access-Control-Allow-Methods", ""))
 
 
 def test_without_configured_origins_there_are_no_cors_headers(running_api: Api) -> None:
@@ -548,19 +580,29 @@ def test_a_short_secret_from_the_environment_is_refused(
 
 
 def test_an_insecure_secret_in_the_data_folder_refuses_to_start(tmp_path: Path) -> None:
-    (tmp_path / "secret.key").write_text("your-256-bit-secret\n")
+    (tmp_path / SECRET_FILE).write_text("your-256-bit-secret\n")
+    settings = Settings(data_dir=tmp_path)
     with pytest.raises(InsecureSecret):
-        create_app(Settings(data_dir=tmp_path))
+        create_app(settings, bootstrap(settings))
 
 
 def test_a_generated_secret_is_strong_and_kept(tmp_path: Path) -> None:
-    first = create_app(Settings(data_dir=tmp_path))
-    secret = first.state.services.secret
-    first.state.services.close()
-    assert len(secret.encode()) >= 32
-    assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
-    second = create_app(Settings(data_dir=tmp_path))
+    """The first start generates the secret into the data folder, readable by its owner only;
+    the next start signs and verifies with the same one."""
+    user_id = uuid4()
+    first = bootstrap(Settings(data_dir=tmp_path))
     try:
-        assert second.state.services.secret == secret
+        token = first.tokens.issue(user_id)
     finally:
-        second.state.services.close()
+        first.close()
+    secret = (tmp_path / SECRET_FILE).read_text().strip()
+    assert len(secret.encode()) >= 32
+    assert (tmp_path / SECRET_FILE).stat().st_mode & 0o077 == 0
+    assert jwt.decode(token, secret, algorithms=["HS256"])["sub"] == str(user_id)
+    settings = Settings(data_dir=tmp_path)
+    assert settings.signing_secret() == secret
+    second = bootstrap(settings)
+    try:
+        assert second.tokens.verify(token) == user_id
+    finally:
+        second.close()

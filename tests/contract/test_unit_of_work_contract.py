@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -9,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 
+from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.errors import (
     DuplicateEmail,
     DuplicateInvoice,
@@ -440,3 +443,107 @@ def test_the_outbox_owes_each_render_until_it_is_settled(new_uow: UowFactory) ->
         uow.commit()
     with new_uow() as uow:
         assert list(uow.outbox.due(NOW + timedelta(days=1), 10)) == []
+
+
+def test_months_are_locked_with_their_active_workdays_and_invoice(new_uow: UowFactory) -> None:
+    department, project = _company(new_uow)
+    ada, alan = make.employee(department.id, project.id), make.employee(department.id, project.id)
+    september, october = YearMonth(2024, 9), YearMonth(2024, 10)
+    late = make.workday(ada.id, date(2024, 10, 31), hours="6")
+    early = make.workday(ada.id, date(2024, 10, 1), hours="7.5")
+    gone = make.workday(ada.id, date(2024, 10, 2)).deleted(NOW)
+    in_september = make.workday(ada.id, date(2024, 9, 30))
+    in_november = make.workday(ada.id, date(2024, 11, 1))
+    alans = make.workday(alan.id, date(2024, 10, 1))
+    invoice = make.invoice(ada.id, september, 1)
+    deleted_invoice = make.invoice(ada.id, october, 2).deleted(NOW)
+    with new_uow() as uow:
+        uow.employees.add(ada)
+        uow.employees.add(alan)
+        for workday in (late, early, gone, in_september, in_november, alans):
+            uow.workdays.add(workday)
+        uow.invoices.add(invoice)
+        uow.invoices.add(deleted_invoice)
+        uow.commit()
+    with new_uow() as uow:
+        months = uow.months.lock((ada.id, october), (ada.id, september), (alan.id, october))
+        uow.commit()
+    assert months == (
+        EmployeeMonth(ada.id, october, (early, late), None),
+        EmployeeMonth(ada.id, september, (in_september,), invoice),
+        EmployeeMonth(alan.id, october, (alans,), None),
+    )
+    assert [m.is_closed for m in months] == [False, True, False]
+    assert months[0].totals(ada.salary).total_hours == Decimal("13.50")
+
+
+def test_locking_no_month_answers_none(new_uow: UowFactory) -> None:
+    with new_uow() as uow:
+        assert uow.months.lock() == ()
+
+
+def test_the_same_month_may_be_asked_twice(new_uow: UowFactory) -> None:
+    department, project = _company(new_uow)
+    ada = make.employee(department.id, project.id)
+    workday = make.workday(ada.id, date(2024, 10, 14))
+    with new_uow() as uow:
+        uow.employees.add(ada)
+        uow.workdays.add(workday)
+        uow.commit()
+    october = YearMonth(2024, 10)
+    with new_uow() as uow:
+        first, second = uow.months.lock((ada.id, october), (ada.id, october))
+        assert first == second == EmployeeMonth(ada.id, october, (workday,), None)
+
+
+def test_a_locked_month_sees_the_transactions_own_writes(new_uow: UowFactory) -> None:
+    department, project = _company(new_uow)
+    ada = make.employee(department.id, project.id)
+    october = YearMonth(2024, 10)
+    with new_uow() as uow:
+        uow.employees.add(ada)
+        workday = make.workday(ada.id, date(2024, 10, 14))
+        uow.workdays.add(workday)
+        invoice = make.invoice(ada.id, october)
+        uow.invoices.add(invoice)
+        (month,) = uow.months.lock((ada.id, october))
+        assert month == EmployeeMonth(ada.id, october, (workday,), invoice)
+        # Locked again after more writes, in the same transaction: the month is read again.
+        uow.workdays.update(workday.deleted(NOW))
+        uow.invoices.update(invoice.deleted(NOW))
+        assert uow.months.lock((ada.id, october)) == (EmployeeMonth(ada.id, october, (), None),)
+        uow.rollback()
+        assert uow.months.lock((ada.id, october)) == (EmployeeMonth(ada.id, october, (), None),)
+
+
+def test_a_second_transaction_locking_the_month_waits_for_the_first(new_uow: UowFactory) -> None:
+    """The port's promise: a month is held until the transaction that locked it ends, and one
+    who waited for it reads what the first committed. (Memory runs transactions one at a time,
+    SQLite takes its write lock at BEGIN IMMEDIATE, PostgreSQL locks the employee's row.)"""
+    department, project = _company(new_uow)
+    ada = make.employee(department.id, project.id)
+    october = YearMonth(2024, 10)
+    with new_uow() as uow:
+        uow.employees.add(ada)
+        uow.commit()
+    workday = make.workday(ada.id, date(2024, 10, 14))
+    locked = threading.Event()
+
+    def second() -> EmployeeMonth:
+        with new_uow() as uow:
+            # November: another month of the same employee is held too (the lock is per employee).
+            uow.months.lock((ada.id, YearMonth(2024, 11)))
+            locked.set()
+            (month,) = uow.months.lock((ada.id, october))
+            return month
+
+    with ThreadPoolExecutor(1) as pool:
+        with new_uow() as first:
+            first.months.lock((ada.id, october))
+            waiting = pool.submit(second)
+            assert not locked.wait(0.3), "a second transaction locked a month the first holds"
+            first.workdays.add(workday)
+            first.commit()
+        month = waiting.result(timeout=10)
+    assert locked.is_set()
+    assert month == EmployeeMonth(ada.id, october, (workday,), None)

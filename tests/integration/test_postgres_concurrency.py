@@ -13,18 +13,26 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Engine
 
-from tests.fakes.clock import ManualClock
+from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.domain.model.errors import Conflict, DuplicateInvoice, DuplicateWorkday, MonthClosed
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.employees import EmployeeDetails, create_employee
-from billtrack.domain.usecases.invoices import InvoiceDetails, create_invoice
-from billtrack.domain.usecases.organisation import departments, projects
-from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
-from billtrack.ports.jobs import RenderJob
+from billtrack.domain.usecases.application import Application
+from billtrack.domain.usecases.employees import EmployeeDetails
+from billtrack.domain.usecases.invoices import InvoiceDetails
+from billtrack.domain.usecases.workdays import WorkdayDetails
+from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest
+from billtrack.ports.queues import MailQueue, RenderQueue
+from billtrack.ports.rendering import PdfRenderer
+from billtrack.ports.storage import ObjectStorage
+from billtrack.ports.unit_of_work import UnitOfWork
 from tests.contract import builders as make
+from tests.fakes.clock import ManualClock
+from tests.fakes.rendering import RecordingPdfRenderer
+from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
 
 CLOCK = ManualClock(datetime(2024, 11, 15, 12, tzinfo=UTC))
 
@@ -45,17 +53,45 @@ class FlakyUnitOfWork(SqlAlchemyUnitOfWork):
         super().commit()
 
 
+def application(
+    engine: Engine,
+    *,
+    new_uow: Callable[[], UnitOfWork] | None = None,
+    render_queue: RenderQueue | None = None,
+    mail_queue: MailQueue | None = None,
+    storage: ObjectStorage | None = None,
+    renderer: PdfRenderer | None = None,
+) -> Application:
+    """The application over `engine`, with in-memory stand-ins for every port a test does not
+    look at. Each operation opens its own unit of work, so threads may share it."""
+    # `is None`, not `or`: an empty queue is falsy (it has a length).
+    return Application(
+        new_uow=(lambda: SqlAlchemyUnitOfWork(engine)) if new_uow is None else new_uow,
+        clock=CLOCK,
+        render_queue=InMemoryQueue[RenderJob]("render") if render_queue is None else render_queue,
+        mail_queue=InMemoryQueue[MailJob]("mail") if mail_queue is None else mail_queue,
+        storage=InMemoryObjectStorage(CLOCK.now) if storage is None else storage,
+        renderer=RecordingPdfRenderer() if renderer is None else renderer,
+        mailer=InMemoryMailer(),
+        hasher=FastPasswordHasher(),
+        tokens=InMemoryTokenIssuer(CLOCK.now),
+    )
+
+
 def hire(engine: Engine, count: int) -> list[UUID]:
-    uow = SqlAlchemyUnitOfWork(engine)
-    department = departments.create(uow, CLOCK, name="Finance")
-    project = projects.create(uow, CLOCK, name="Audit")
+    app = application(engine)
+    department = app.departments.create("Finance")
+    project = app.projects.create("Audit")
     return [
-        create_employee(
-            uow,
-            CLOCK,
+        app.create_employee(
             EmployeeDetails(
-                f"e{i}@example.com", "Ada", f"L{i}", Decimal("4000.00"), department.id, project.id
-            ),
+                email=f"e{i}@example.com",
+                firstname="Ada",
+                lastname=f"L{i}",
+                salary=Decimal("4000.00"),
+                department_id=department.id,
+                project_id=project.id,
+            )
         ).employee.id
         for i in range(count)
     ]
@@ -86,12 +122,15 @@ def test_eight_threads_numbering_400_invoices_leave_no_gap(clean_postgres: Engin
     def thread(work: list[tuple[UUID, int]], seed: int) -> Callable[[], tuple[int, int]]:
         def create_all() -> tuple[int, int]:
             chance = random.Random(seed)
-            uow, queue = FlakyUnitOfWork(clean_postgres), InMemoryQueue[RenderJob]()
+            uow = FlakyUnitOfWork(clean_postgres)
+            app = application(clean_postgres, new_uow=lambda: uow)
             committed = rolled_back = 0
             for employee_id, month in work:
                 uow.fail_next_commit = chance.random() < 0.2
                 try:
-                    create_invoice(uow, CLOCK, queue, InvoiceDetails(month, 2024, employee_id))
+                    app.create_invoice(
+                        InvoiceDetails(year=2024, month=month, employee_id=employee_id)
+                    )
                     committed += 1
                 except RolledBackOnPurpose:
                     rolled_back += 1
@@ -114,11 +153,10 @@ def test_eight_threads_numbering_400_invoices_leave_no_gap(clean_postgres: Engin
 
 def test_two_sessions_racing_for_one_invoice_make_one(clean_postgres: Engine) -> None:
     (employee_id,) = hire(clean_postgres, 1)
+    app = application(clean_postgres)
 
     def create() -> object:
-        queue = InMemoryQueue[RenderJob]()
-        details = InvoiceDetails(10, 2024, employee_id)
-        return create_invoice(SqlAlchemyUnitOfWork(clean_postgres), CLOCK, queue, details)
+        return app.create_invoice(InvoiceDetails(year=2024, month=10, employee_id=employee_id))
 
     for _ in range(5):
         results = run_together([create, create])
@@ -161,18 +199,21 @@ def test_a_workday_racing_an_invoice_never_tears_the_snapshot(clean_postgres: En
     """Logging a workday while its month is being invoiced: either the workday is in the totals,
     or it is refused because the month closed. Never a workday the invoice does not count."""
     employees = hire(clean_postgres, 12)
+    app = application(clean_postgres)
     for index, employee_id in enumerate(employees):
         october = YearMonth(2024, 10)
 
         def invoice() -> object:
-            details = InvoiceDetails(10, 2024, employee_id)  # noqa: B023 - run before the loop moves on
-            return create_invoice(
-                SqlAlchemyUnitOfWork(clean_postgres), CLOCK, InMemoryQueue[RenderJob](), details
-            )
+            details = InvoiceDetails(year=2024, month=10, employee_id=employee_id)  # noqa: B023 - run before the loop moves on
+            return app.create_invoice(details)
 
         def workday() -> object:
-            details = WorkdayDetails(date(2024, 10, 1 + index), Decimal("7.5"), employee_id)  # noqa: B023
-            return log_workday(SqlAlchemyUnitOfWork(clean_postgres), CLOCK, details)
+            details = WorkdayDetails(
+                day=date(2024, 10, 1 + index),  # noqa: B023
+                hours=Decimal("7.5"),
+                employee_id=employee_id,  # noqa: B023
+            )
+            return app.log_workday(details)
 
         results = run_together([invoice, workday])
         assert not isinstance(results[0], Exception), results

@@ -13,55 +13,58 @@ from uuid import UUID
 
 from sqlalchemy import Engine
 
-from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
-from tests.fakes.rendering import RecordingPdfRenderer
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.domain.model.invoice import InvoiceStatus
-from billtrack.domain.usecases.invoices import InvoiceDetails, create_invoice
-from billtrack.domain.usecases.pipeline import render_invoice
-from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
+from billtrack.domain.usecases.invoices import InvoiceDetails
+from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest
-from tests.integration.test_postgres_concurrency import hire
+from tests.fakes.clock import ManualClock
+from tests.fakes.rendering import RecordingPdfRenderer
+from tests.integration.test_postgres_concurrency import application, hire
 
 CLOCK = ManualClock(datetime(2024, 11, 15, 12, tzinfo=UTC))
 
 
 def test_api_threads_and_a_worker_share_one_file(sqlite_engine: Engine) -> None:
     employees = hire(sqlite_engine, 16)
-    render_queue, mail_queue = InMemoryQueue[RenderJob](), InMemoryQueue[MailJob]()
+    render_queue = InMemoryQueue[RenderJob]("render")
+    mail_queue = InMemoryQueue[MailJob]("mail")
     storage, renderer = InMemoryObjectStorage(CLOCK.now), RecordingPdfRenderer()
+    app = application(
+        sqlite_engine,
+        render_queue=render_queue,
+        mail_queue=mail_queue,
+        storage=storage,
+        renderer=renderer,
+    )
     api_done = threading.Event()
 
     def api(slice_: list[UUID], seed: int) -> int:
-        chance, uow, created = random.Random(seed), SqlAlchemyUnitOfWork(sqlite_engine), 0
+        chance, created = random.Random(seed), 0
         for employee_id in slice_:
             for day in range(1, 4):
-                log_workday(
-                    uow,
-                    CLOCK,
+                app.log_workday(
                     WorkdayDetails(
-                        date(2024, 10, day), Decimal(chance.choice(["4", "8"])), employee_id
-                    ),
+                        day=date(2024, 10, day),
+                        hours=Decimal(chance.choice(["4", "8"])),
+                        employee_id=employee_id,
+                    )
                 )
             for month in (9, 10):
-                create_invoice(uow, CLOCK, render_queue, InvoiceDetails(month, 2024, employee_id))
+                app.create_invoice(InvoiceDetails(year=2024, month=month, employee_id=employee_id))
                 created += 1
         return created
 
     def worker() -> int:
-        rendered, uow = 0, SqlAlchemyUnitOfWork(sqlite_engine)
+        rendered = 0
         while not (api_done.is_set() and not len(render_queue)):
-            job = render_queue.receive(timeout=0.05)
-            if job is None:
-                continue
-            render_invoice(
-                job, uow=uow, renderer=renderer, storage=storage, clock=CLOCK, mail_queue=mail_queue
-            )
-            render_queue.acknowledge(job)
-            rendered += 1
+            for delivery in render_queue.receive(max_jobs=1, wait_seconds=0.05):
+                app.render(delivery.job)
+                render_queue.acknowledge(delivery)
+                rendered += 1
         return rendered
 
     with ThreadPoolExecutor(5) as pool:

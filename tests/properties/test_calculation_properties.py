@@ -17,8 +17,6 @@ from uuid import UUID
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes.clock import ManualClock
-from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.calculation import (
     InvoiceTotals,
@@ -27,21 +25,16 @@ from billtrack.domain.model.calculation import (
 )
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import Hours, Money
+from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import (
     EmployeeDetails,
-    change_employee,
-    create_employee,
-    get_employee,
 )
 from billtrack.domain.usecases.invoices import (
     InvoiceDetails,
-    create_invoice,
-    delete_invoice,
-    get_invoice,
 )
-from billtrack.domain.usecases.organisation import departments, projects
-from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
-from billtrack.ports.jobs import RenderJob
+from billtrack.domain.usecases.workdays import WorkdayDetails
+from tests.fakes.application import in_memory_application
+from tests.fakes.clock import ManualClock
 from tests.properties.strategies import (
     brute_force_weekdays,
     cents,
@@ -190,19 +183,17 @@ NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class World:
-    uow: InMemoryUnitOfWork
-    clock: ManualClock
-    queue: InMemoryQueue[RenderJob]
+    app: Application
     department_id: UUID
     project_id: UUID
 
 
 def new_world() -> World:
     uow = InMemoryUnitOfWork()
-    clock = ManualClock(NOW)
-    department = departments.create(uow, clock, name="Engineering")
-    project = projects.create(uow, clock, name="Billing")
-    return World(uow, clock, InMemoryQueue[RenderJob]("invoices"), department.id, project.id)
+    app = in_memory_application(lambda: uow, ManualClock(NOW))
+    department = app.departments.create("Engineering")
+    project = app.projects.create("Billing")
+    return World(app, department.id, project.id)
 
 
 def employee_details(world: World, salary: Decimal) -> EmployeeDetails:
@@ -244,13 +235,11 @@ def test_salary_changes_never_change_an_issued_invoice(
 ) -> None:
     world = new_world()
     period, days = month
-    employee_id = create_employee(
-        world.uow, world.clock, employee_details(world, initial_salary)
-    ).employee.id
+    employee_id = world.app.create_employee(employee_details(world, initial_salary)).employee.id
     for day, hours in days.items():
-        log_workday(world.uow, world.clock, WorkdayDetails(day, hours, employee_id))
-    issued = create_invoice(
-        world.uow, world.clock, world.queue, InvoiceDetails(period.month, period.year, employee_id)
+        world.app.log_workday(WorkdayDetails(day=day, hours=hours, employee_id=employee_id))
+    issued = world.app.create_invoice(
+        InvoiceDetails(year=period.year, month=period.month, employee_id=employee_id)
     ).invoice
     total = sum(days.values(), Decimal("0.00"))
     assert issued.totals.total_hours == total
@@ -258,17 +247,17 @@ def test_salary_changes_never_change_an_issued_invoice(
     assert issued.totals.hourly_rate == expected_rate(initial_salary, period)
 
     for salary in new_salaries:
-        change_employee(world.uow, employee_id, employee_details(world, salary))
-        assert get_employee(world.uow, employee_id).employee.salary == Money(salary)
-        stored = get_invoice(world.uow, issued.id).invoice
+        world.app.change_employee(employee_id, employee_details(world, salary))
+        assert world.app.get_employee(employee_id).employee.salary == Money(salary)
+        stored = world.app.get_invoice(issued.id).invoice
         assert stored.totals == issued.totals
         assert stored.totals.salary == Money(initial_salary)
         assert stored.number == issued.number
 
     # The salary did change: issuing the month again (after a delete) uses the latest one.
-    delete_invoice(world.uow, world.clock, issued.id)
-    reissued = create_invoice(
-        world.uow, world.clock, world.queue, InvoiceDetails(period.month, period.year, employee_id)
+    world.app.delete_invoice(issued.id)
+    reissued = world.app.create_invoice(
+        InvoiceDetails(year=period.year, month=period.month, employee_id=employee_id)
     ).invoice
     latest = new_salaries[-1]
     assert reissued.totals.salary == Money(latest)

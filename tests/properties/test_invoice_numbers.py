@@ -15,24 +15,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.repositories import InMemoryInvoiceRepository
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.errors import DuplicateInvoice, ValidationFailed
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.employees import EmployeeDetails, create_employee
+from billtrack.domain.usecases.application import Application
+from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import (
     InvoiceDetails,
-    change_invoice,
-    create_invoice,
-    delete_invoice,
-    list_invoices,
 )
-from billtrack.domain.usecases.organisation import departments, projects
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest
+from tests.fakes.application import in_memory_application
+from tests.fakes.clock import ManualClock
 
 NUMBER_PATTERN = re.compile(r"(\d{4})-(\d{6})")
 EMPLOYEES = 4
@@ -77,13 +74,17 @@ class Books:
     uow: RaceLosingUnitOfWork
     clock: ManualClock
     queue: InMemoryQueue[RenderJob]
-    employee_ids: list[UUID]
+    employee_ids: list[UUID] = field(default_factory=list)
     committed: list[UUID] = field(default_factory=list)
     """Every invoice committed so far (deleted ones too), in the order they were issued."""
+    app: Application = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.app = in_memory_application(lambda: self.uow, self.clock, render_queue=self.queue)
 
     def create(self, employee_id: UUID, period: YearMonth) -> Invoice:
-        details = InvoiceDetails(period.month, period.year, employee_id)
-        invoice = create_invoice(self.uow, self.clock, self.queue, details).invoice
+        details = InvoiceDetails(year=period.year, month=period.month, employee_id=employee_id)
+        invoice = self.app.create_invoice(details).invoice
         self.committed.append(invoice.id)
         return invoice
 
@@ -95,17 +96,17 @@ class Books:
         return invoice
 
     def active(self) -> list[Invoice]:
-        page = list_invoices(self.uow, InvoiceQuery(page=PageRequest(1, 1000)))
+        page = self.app.list_invoices(InvoiceQuery(page=PageRequest(1, 1000)))
         assert page.total_count == len(page.items)
         return [view.invoice for view in page.items]
 
 
 def open_books(now: datetime = NOW, zone: tzinfo = UTC) -> Books:
-    uow = RaceLosingUnitOfWork()
-    clock = ManualClock(now, zone)
-    department = departments.create(uow, clock, name="Accounting")
-    project = projects.create(uow, clock, name="Ledger")
-    employee_ids = []
+    books = Books(
+        RaceLosingUnitOfWork(), ManualClock(now, zone), InMemoryQueue[RenderJob]("invoices")
+    )
+    department = books.app.departments.create("Accounting")
+    project = books.app.projects.create("Ledger")
     for i in range(EMPLOYEES):
         details = EmployeeDetails(
             email=f"e{i}@example.com",
@@ -115,8 +116,8 @@ def open_books(now: datetime = NOW, zone: tzinfo = UTC) -> Books:
             department_id=department.id,
             project_id=project.id,
         )
-        employee_ids.append(create_employee(uow, clock, details).employee.id)
-    return Books(uow, clock, InMemoryQueue[RenderJob]("invoices"), employee_ids)
+        books.employee_ids.append(books.app.create_employee(details).employee.id)
+    return books
 
 
 def parse(text: str) -> tuple[int, int]:
@@ -183,14 +184,14 @@ def test_committed_numbers_of_a_year_are_1_to_n(plan: list[Step]) -> None:
             assert books.uow.races_to_lose == 0
         elif action == "delete" and active_ids:
             invoice_id = active_ids[pick % len(active_ids)]
-            delete_invoice(books.uow, books.clock, invoice_id)
+            books.app.delete_invoice(invoice_id)
             del pair_of[invoice_id]
         elif action == "move" and active_ids and free:
             invoice_id = active_ids[pick % len(active_ids)]
             employee_id, period = free[pick % len(free)]
             number = books.stored(invoice_id).number
-            details = InvoiceDetails(period.month, period.year, employee_id)
-            moved = change_invoice(books.uow, books.clock, books.queue, invoice_id, details)
+            details = InvoiceDetails(year=period.year, month=period.month, employee_id=employee_id)
+            moved = books.app.change_invoice(invoice_id, details)
             assert moved.invoice.number == number
             pair_of[invoice_id] = (employee_id, period)
         elif action == "queue":
@@ -244,7 +245,7 @@ def test_a_new_year_restarts_at_000001_even_after_failures_and_deletes() -> None
     last_of_2024 = books.create(first, YearMonth(2024, 11))
     assert str(last_of_2024.number) == "2024-000001"
     books.create(second, YearMonth(2024, 11))
-    delete_invoice(books.uow, books.clock, last_of_2024.id)
+    books.app.delete_invoice(last_of_2024.id)
 
     books.clock.set(datetime(2025, 1, 1, 0, 0, tzinfo=UTC))
     with pytest.raises(DuplicateInvoice):

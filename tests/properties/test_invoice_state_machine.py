@@ -1,4 +1,4 @@
-"""A stateful test of the use cases over the in-memory adapters.
+"""A stateful test of the use cases, through the application over the in-memory adapters.
 
 Random creates, changes and deletes of employees (salaries included), workdays and invoices run
 against a small model of this file's own. Before each call the model decides what must happen:
@@ -37,7 +37,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.errors import (
@@ -53,31 +52,18 @@ from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.usecases.employees import (
     EmployeeDetails,
-    change_employee,
-    create_employee,
-    delete_employee,
-    get_employee,
 )
 from billtrack.domain.usecases.invoices import (
     InvoiceDetails,
-    change_invoice,
-    create_invoice,
-    delete_invoice,
-    get_invoice,
-    list_invoices,
 )
-from billtrack.domain.usecases.organisation import departments, projects
 from billtrack.domain.usecases.views import WorkdayView
 from billtrack.domain.usecases.workdays import (
     WorkdayDetails,
-    change_workday,
-    delete_workday,
-    get_workday,
-    list_workdays,
-    log_workday,
 )
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest, WorkdayQuery
+from tests.fakes.application import in_memory_application
+from tests.fakes.clock import ManualClock
 from tests.properties.strategies import brute_force_weekdays, cents, expected_amount, expected_rate
 
 T = TypeVar("T")
@@ -209,12 +195,13 @@ class InvoiceMachine(RuleBasedStateMachine):
         self.uow = InMemoryUnitOfWork()
         self.clock = ManualClock(NOW)
         self.queue = InMemoryQueue[RenderJob]("invoices")
+        self.app = in_memory_application(lambda: self.uow, self.clock, render_queue=self.queue)
         self.model_employees: dict[UUID, ModelEmployee] = {}
         self.model_workdays: dict[UUID, ModelWorkday] = {}
         self.model_invoices: dict[UUID, ModelInvoice] = {}
         self._rows: tuple[int, list[Invoice], list[WorkdayView]] | None = None
-        self.department_id = departments.create(self.uow, self.clock, name="Engineering").id
-        self.project_id = projects.create(self.uow, self.clock, name="Billing").id
+        self.department_id = self.app.departments.create("Engineering").id
+        self.project_id = self.app.projects.create("Billing").id
 
     # --- what the model knows ---------------------------------------------------------------
 
@@ -285,7 +272,7 @@ class InvoiceMachine(RuleBasedStateMachine):
         ids = []
         for email, salary in [("eve@example.com", "4000.00"), ("fay@example.com", "0.00")]:
             details = self.employee_details(email, Decimal(salary))
-            ids.append(create_employee(self.uow, self.clock, details).employee.id)
+            ids.append(self.app.create_employee(details).employee.id)
             self.model_employees[ids[-1]] = ModelEmployee(email, Decimal(salary))
         return multiple(*ids)
 
@@ -301,9 +288,7 @@ class InvoiceMachine(RuleBasedStateMachine):
             conflicts=[DuplicateEmail] if self.email_taken(email) else [],
         )
         details = self.employee_details(email, salary)
-        view = self.attempt(
-            "create_employee", expected, lambda: create_employee(self.uow, self.clock, details)
-        )
+        view = self.attempt("create_employee", expected, lambda: self.app.create_employee(details))
         if view is None:
             return multiple()
         self.model_employees[view.employee.id] = ModelEmployee(email.strip(), salary)
@@ -321,7 +306,7 @@ class InvoiceMachine(RuleBasedStateMachine):
         details = self.employee_details(email, salary)
         if (
             self.attempt(
-                "change_employee", expected, lambda: change_employee(self.uow, employee_id, details)
+                "change_employee", expected, lambda: self.app.change_employee(employee_id, details)
             )
             is not None
         ):
@@ -336,9 +321,7 @@ class InvoiceMachine(RuleBasedStateMachine):
     @rule(employee_id=employees)
     def delete_employee(self, employee_id: UUID) -> None:
         expected = Expected.staged(missing=not self.employee_active(employee_id))
-        self.attempt(
-            "delete_employee", expected, lambda: delete_employee(self.uow, self.clock, employee_id)
-        )
+        self.attempt("delete_employee", expected, lambda: self.app.delete_employee(employee_id))
         if not expected.errors:
             self.model_employees[employee_id].active = False
 
@@ -356,10 +339,8 @@ class InvoiceMachine(RuleBasedStateMachine):
             invalid=not hours_ok(hours) or day > TODAY or not self.employee_active(employee_id),
             conflicts=conflicts,
         )
-        details = WorkdayDetails(day, hours, employee_id)
-        view = self.attempt(
-            "log_workday", expected, lambda: log_workday(self.uow, self.clock, details)
-        )
+        details = WorkdayDetails(day=day, hours=hours, employee_id=employee_id)
+        view = self.attempt("log_workday", expected, lambda: self.app.log_workday(details))
         if view is None:
             return multiple()
         self.model_workdays[view.workday.id] = ModelWorkday(employee_id, day, hours)
@@ -402,11 +383,11 @@ class InvoiceMachine(RuleBasedStateMachine):
             ),
             conflicts=conflicts,
         )
-        details = WorkdayDetails(new.day, new.hours, new.employee_id)
+        details = WorkdayDetails(day=new.day, hours=new.hours, employee_id=new.employee_id)
         view = self.attempt(
             "change_workday",
             expected,
-            lambda: change_workday(self.uow, self.clock, workday_id, details),
+            lambda: self.app.change_workday(workday_id, details),
         )
         if view is not None:
             assert (view.workday.employee_id, view.workday.day) == (new.employee_id, new.day)
@@ -454,9 +435,7 @@ class InvoiceMachine(RuleBasedStateMachine):
             if self.invoice_for(current.employee_id, current.period) is not None
             else [],
         )
-        self.attempt(
-            "delete_workday", expected, lambda: delete_workday(self.uow, self.clock, workday_id)
-        )
+        self.attempt("delete_workday", expected, lambda: self.app.delete_workday(workday_id))
         if not expected.errors:
             current.active = False
 
@@ -470,11 +449,11 @@ class InvoiceMachine(RuleBasedStateMachine):
             if self.invoice_for(employee_id, period) is not None
             else [],
         )
-        details = InvoiceDetails(period.month, period.year, employee_id)
+        details = InvoiceDetails(year=period.year, month=period.month, employee_id=employee_id)
         view = self.attempt(
             "create_invoice",
             expected,
-            lambda: create_invoice(self.uow, self.clock, self.queue, details),
+            lambda: self.app.create_invoice(details),
         )
         if view is None:
             return multiple()
@@ -516,11 +495,13 @@ class InvoiceMachine(RuleBasedStateMachine):
             invalid=new_period > YearMonth.of(TODAY) or not self.employee_active(new_employee),
             conflicts=[DuplicateInvoice] if holder not in (None, invoice_id) else [],
         )
-        details = InvoiceDetails(new_period.month, new_period.year, new_employee)
+        details = InvoiceDetails(
+            year=new_period.year, month=new_period.month, employee_id=new_employee
+        )
         view = self.attempt(
             "change_invoice",
             expected,
-            lambda: change_invoice(self.uow, self.clock, self.queue, invoice_id, details),
+            lambda: self.app.change_invoice(invoice_id, details),
         )
         if view is None:
             return
@@ -535,9 +516,7 @@ class InvoiceMachine(RuleBasedStateMachine):
     def delete_invoice(self, invoice_id: UUID) -> None:
         current = self.model_invoices[invoice_id]
         expected = Expected.staged(missing=not current.active)
-        self.attempt(
-            "delete_invoice", expected, lambda: delete_invoice(self.uow, self.clock, invoice_id)
-        )
+        self.attempt("delete_invoice", expected, lambda: self.app.delete_invoice(invoice_id))
         if not expected.errors:
             current.active = False
 
@@ -547,17 +526,17 @@ class InvoiceMachine(RuleBasedStateMachine):
     def stored_state_is_the_model(self) -> None:
         for employee_id, employee in self.model_employees.items():
             if employee.active:
-                stored = get_employee(self.uow, employee_id).employee
+                stored = self.app.get_employee(employee_id).employee
                 assert (stored.email.value, stored.salary.amount) == (
                     employee.email,
                     employee.salary,
                 )
             else:
                 with pytest.raises(NotFound):
-                    get_employee(self.uow, employee_id)
+                    self.app.get_employee(employee_id)
         for workday_id, workday in self.model_workdays.items():
             if workday.active:
-                stored_day = get_workday(self.uow, workday_id).workday
+                stored_day = self.app.get_workday(workday_id).workday
                 assert (stored_day.employee_id, stored_day.day, stored_day.hours.value) == (
                     workday.employee_id,
                     workday.day,
@@ -565,17 +544,17 @@ class InvoiceMachine(RuleBasedStateMachine):
                 )
             else:
                 with pytest.raises(NotFound):
-                    get_workday(self.uow, workday_id)
+                    self.app.get_workday(workday_id)
         for invoice_id, invoice in self.model_invoices.items():
             if invoice.active:
-                stored_invoice = get_invoice(self.uow, invoice_id).invoice
+                stored_invoice = self.app.get_invoice(invoice_id).invoice
                 assert (stored_invoice.employee_id, stored_invoice.period) == (
                     invoice.employee_id,
                     invoice.period,
                 )
             else:
                 with pytest.raises(NotFound):
-                    get_invoice(self.uow, invoice_id)
+                    self.app.get_invoice(invoice_id)
         assert {w.workday.id for w in self.active_workdays()} == {
             i for i, w in self.model_workdays.items() if w.active
         }
@@ -589,7 +568,7 @@ class InvoiceMachine(RuleBasedStateMachine):
     def closed_months_never_change(self) -> None:
         """(a) An active invoice's month still has the workdays it was computed from."""
         for invoice in self.active_invoices():
-            page = list_workdays(self.uow, WorkdayQuery(page=ALL, employee_id=invoice.employee_id))
+            page = self.app.list_workdays(WorkdayQuery(page=ALL, employee_id=invoice.employee_id))
             stored = frozenset(
                 (v.workday.id, v.workday.day, v.workday.hours.value)
                 for v in page.items
@@ -641,8 +620,8 @@ class InvoiceMachine(RuleBasedStateMachine):
         """The active invoices and workdays as the list use cases answer them; read again only
         after a commit (nothing else changes the store), so the invariants share one reading."""
         if self._rows is None or self._rows[0] != self.uow.commits:
-            invoices = list_invoices(self.uow, InvoiceQuery(page=ALL))
-            workdays = list_workdays(self.uow, WorkdayQuery(page=ALL))
+            invoices = self.app.list_invoices(InvoiceQuery(page=ALL))
+            workdays = self.app.list_workdays(WorkdayQuery(page=ALL))
             assert invoices.total_count == len(invoices.items)
             assert workdays.total_count == len(workdays.items)
             rows = ([v.invoice for v in invoices.items], list(workdays.items))

@@ -10,6 +10,7 @@ from pydantic import SecretStr, ValidationError
 
 from billtrack.entrypoints.secret import InsecureSecret, derived_key, load_or_create_secret
 from billtrack.entrypoints.settings import Settings
+from billtrack.ports.rendering import Issuer
 
 
 def test_defaults_keep_everything_in_the_data_folder(tmp_path: Path) -> None:
@@ -62,3 +63,56 @@ def test_download_links_follow_the_served_address_unless_told(
     assert Settings().served_at("0.0.0.0", 80).public_url == "http://127.0.0.1:80"
     monkeypatch.setenv("BILLTRACK_PUBLIC_URL", "https://bills.example.com")
     assert Settings().served_at("0.0.0.0", 8000).public_url == "https://bills.example.com"
+
+
+@pytest.mark.parametrize("currency", ["EURO", "EU", "", "E1R", "€UR", "ÄÖÜ"])
+def test_a_currency_that_is_no_iso_4217_code_is_refused(currency: str) -> None:
+    with pytest.raises(ValidationError, match="ISO 4217"):
+        Settings(currency=currency)
+
+
+def test_the_currency_is_an_upper_case_code() -> None:
+    assert Settings().currency == "EUR"
+    assert Settings(currency="usd").currency == "USD"
+    assert Settings(currency=" chf ").issuer.currency == "CHF"
+
+
+def test_the_currency_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BILLTRACK_CURRENCY", "pln")
+    assert Settings().issuer.currency == "PLN"
+    monkeypatch.setenv("BILLTRACK_CURRENCY", "EURO")
+    with pytest.raises(ValidationError, match="ISO 4217"):
+        Settings()
+
+
+def test_the_issuer_is_the_company_with_its_address_in_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An environment variable holds no new line: a literal backslash-n separates the lines.
+    monkeypatch.setenv("BILLTRACK_COMPANY_NAME", "  Example GmbH ")
+    monkeypatch.setenv("BILLTRACK_COMPANY_ADDRESS", r"Hauptstraße 1\n10115 Berlin\nGermany")
+
+    issuer = Settings().issuer
+
+    assert issuer == Issuer(
+        name="Example GmbH", address="Hauptstraße 1\n10115 Berlin\nGermany", currency="EUR"
+    )
+    assert issuer.address.splitlines() == ["Hauptstraße 1", "10115 Berlin", "Germany"]
+
+
+def test_a_real_new_line_in_the_address_is_kept_and_the_default_issuer_is_empty() -> None:
+    assert Settings(company_address="Main Street 1\nSpringfield\n").issuer.address == (
+        "Main Street 1\nSpringfield"
+    )
+    assert Settings().issuer == Issuer(name="", address="", currency="EUR")
+
+
+def test_the_signing_secret_is_the_setting_or_the_generated_one(tmp_path: Path) -> None:
+    secret = "k" * 40
+    assert Settings(data_dir=tmp_path, jwt_secret=SecretStr(secret)).signing_secret() == secret
+    assert not (tmp_path / "secret.key").exists()
+
+    generated = Settings(data_dir=tmp_path).signing_secret()
+
+    assert generated == load_or_create_secret(tmp_path)
+    assert Settings(data_dir=tmp_path).signing_secret() == generated

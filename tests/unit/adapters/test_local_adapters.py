@@ -1,5 +1,5 @@
-"""The local folder storage refuses what a signed URL must refuse; the folder mailer writes mail
-that a mail program reads."""
+"""The filesystem adapters: the local folder storage refuses what a signed URL must refuse, and
+opens what it signed; the folder mailer writes mail that a mail program reads."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from tests.fakes.clock import ManualClock
 
 from billtrack.adapters.filesystem.mailer import FolderMailer
 from billtrack.adapters.filesystem.storage import LocalFolderStorage
-from tests.fakes.clock import ManualClock
+from billtrack.ports.errors import ObjectMissing
 from billtrack.ports.mail import Attachment, MailMessage
+from billtrack.ports.storage import ObjectStorage, SignedDownloads
 
 NOW = datetime(2024, 11, 15, 12, tzinfo=UTC)
 
@@ -89,6 +91,68 @@ def test_no_half_written_file_is_left_behind(storage: LocalFolderStorage, tmp_pa
     files = [p.name for p in (tmp_path / "files").iterdir()]
     assert files == ["k.pdf"]
     assert storage.get("k.pdf") == b"second"
+
+
+def signed_parts(url: str) -> tuple[str, int, str]:
+    """The key, expiry and signature a download URL carries, as the API route reads them."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    key = unquote(parts.path.removeprefix("/api/files/"))
+    return key, int(query["expires"][0]), query["signature"][0]
+
+
+def test_the_folder_storage_fits_both_storage_ports(storage: LocalFolderStorage) -> None:
+    as_storage: ObjectStorage = storage
+    as_downloads: SignedDownloads = storage
+    as_storage.put("k.pdf", b"%PDF-k", "application/pdf")
+    key, expires, signature = signed_parts(as_storage.download_url("k.pdf", timedelta(minutes=1)))
+    assert as_downloads.open_signed(key, expires, signature) == b"%PDF-k"
+
+
+def test_open_signed_opens_what_was_signed_until_it_expires(
+    storage: LocalFolderStorage, clock: ManualClock
+) -> None:
+    storage.put("invoices/2024/a.pdf", b"%PDF-a", "application/pdf")
+    key, expires, signature = signed_parts(
+        storage.download_url("invoices/2024/a.pdf", timedelta(minutes=15))
+    )
+    assert key == "invoices/2024/a.pdf"
+
+    assert storage.open_signed(key, expires, signature) == b"%PDF-a"
+    clock.advance(timedelta(minutes=15))
+    assert storage.open_signed(key, expires, signature) == b"%PDF-a"
+    clock.advance(timedelta(seconds=1))
+    with pytest.raises(PermissionError):
+        storage.open_signed(key, expires, signature)
+
+
+def test_open_signed_refuses_another_key_expiry_or_signature(storage: LocalFolderStorage) -> None:
+    storage.put("a.pdf", b"%PDF-a", "application/pdf")
+    storage.put("b.pdf", b"%PDF-b", "application/pdf")
+    key, expires, signature = signed_parts(storage.download_url("a.pdf", timedelta(minutes=15)))
+
+    for forged in [
+        ("b.pdf", expires, signature),
+        (key, expires + 3600, signature),
+        (key, expires, "0" * len(signature)),
+        (key, expires, ""),
+        (key, expires, "é" + signature[1:]),
+    ]:
+        with pytest.raises(PermissionError):
+            storage.open_signed(*forged)
+
+
+def test_open_signed_of_a_missing_object_or_a_bad_key(storage: LocalFolderStorage) -> None:
+    key, expires, signature = signed_parts(storage.download_url("gone.pdf", timedelta(minutes=1)))
+
+    with pytest.raises(ObjectMissing):
+        storage.open_signed(key, expires, signature)
+    with pytest.raises(ValueError, match="not a storage key"):
+        storage.download_url("../escape.pdf", timedelta(minutes=1))
+    # A key that is no storage key, signed as if it were one, is still refused.
+    bad_signature = storage._sign("../escape.pdf", expires)
+    with pytest.raises(ValueError, match="not a storage key"):
+        storage.open_signed("../escape.pdf", expires, bad_signature)
 
 
 def test_the_folder_mailer_writes_a_readable_message(tmp_path: Path, clock: ManualClock) -> None:

@@ -1,4 +1,5 @@
-"""Every port has an in-memory adapter, and mypy checks each against its Protocol here."""
+"""Every port has an in-memory adapter or a test double (tests/fakes), and mypy checks each
+against its Protocol here."""
 
 from __future__ import annotations
 
@@ -6,20 +7,21 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
-from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
 from tests.fakes.clock import ManualClock
-from billtrack.adapters.memory.mailer import InMemoryMailer
-from billtrack.adapters.memory.queues import InMemoryQueue
 from tests.fakes.rendering import RecordingPdfRenderer
 from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
+
+from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
+from billtrack.adapters.filesystem.clock import SystemClock
+from billtrack.adapters.memory.mailer import InMemoryMailer
+from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import Mailer, MailMessage
 from billtrack.ports.queries import NameQuery
-from billtrack.ports.queues import InvoiceQueue, MailQueue
+from billtrack.ports.queues import MailQueue, RenderQueue
 from billtrack.ports.rendering import InvoiceDocument, PdfRenderer
 from billtrack.ports.security import PasswordHasher, TokenIssuer
 from billtrack.ports.storage import ObjectStorage
@@ -48,12 +50,19 @@ def test_each_port_has_an_in_memory_adapter_that_answers() -> None:
     with uow:
         assert uow.departments.list(NameQuery()).total_count == 0
     queue = InMemoryQueue[RenderJob]()
-    invoice_queue: InvoiceQueue = queue
+    render_queue: RenderQueue = queue
     job = RenderJob(uuid4(), 1)
-    invoice_queue.publish(job)
+    render_queue.publish(job)
     assert queue.pending() == [job]
+    (delivery,) = render_queue.receive()
+    assert (delivery.job, delivery.attempt) == (job, 1)
+    render_queue.acknowledge(delivery)
+    assert len(queue) == 0
     mail_queue: MailQueue = InMemoryQueue[MailJob]()
     mail_queue.publish(MailJob(job.invoice_id, 1))
+    (mail_delivery,) = mail_queue.receive()
+    mail_queue.release(mail_delivery)
+    assert [d.attempt for d in mail_queue.receive()] == [2]
     storage: ObjectStorage = InMemoryObjectStorage(clock.now)
     storage.put("k", b"pdf", "application/pdf")
     assert storage.get("k") == b"pdf"

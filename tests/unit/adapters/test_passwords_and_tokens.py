@@ -14,10 +14,10 @@ from uuid import UUID, uuid4
 import jwt
 import pytest
 from argon2 import PasswordHasher as Argon2
-
-from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from tests.fakes.clock import ManualClock
+
 from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
+from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.domain.model.errors import AuthenticationFailed
 
 NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)

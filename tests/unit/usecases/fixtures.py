@@ -3,27 +3,29 @@ use cases themselves (so what a test sets up obeys the same rules as what it che
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from uuid import UUID
 
-from tests.fakes.clock import ManualClock
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
-from tests.fakes.rendering import RecordingPdfRenderer
-from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.organisation import Department, Project
-from billtrack.domain.usecases import organisation, pipeline
-from billtrack.domain.usecases.employees import EmployeeDetails, create_employee
-from billtrack.domain.usecases.invoices import InvoiceDetails, create_invoice
+from billtrack.domain.usecases import pipeline
+from billtrack.domain.usecases.application import Application
+from billtrack.domain.usecases.employees import EmployeeDetails
+from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
-from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
+from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.jobs import MailJob, RenderJob
+from billtrack.ports.rendering import Issuer
+from tests.fakes.clock import ManualClock
+from tests.fakes.rendering import RecordingPdfRenderer
+from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
 
 NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)
 _emails = count(1)
@@ -35,7 +37,7 @@ def _default_clock() -> ManualClock:
 
 @dataclass
 class World:
-    """Every port of the core, in memory, sharing one clock."""
+    """Every port of the core, in memory, sharing one clock, and the application over them."""
 
     clock: ManualClock = field(default_factory=_default_clock)
     uow: InMemoryUnitOfWork = field(default_factory=InMemoryUnitOfWork)
@@ -48,12 +50,39 @@ class World:
     renderer: RecordingPdfRenderer = field(default_factory=RecordingPdfRenderer)
     mailer: InMemoryMailer = field(default_factory=InMemoryMailer)
     hasher: FastPasswordHasher = field(default_factory=FastPasswordHasher)
+    issuer: Issuer = field(default_factory=Issuer)
     storage: InMemoryObjectStorage = field(init=False)
     tokens: InMemoryTokenIssuer = field(init=False)
 
     def __post_init__(self) -> None:
         self.storage = InMemoryObjectStorage(self.clock.now)
         self.tokens = InMemoryTokenIssuer(self.clock.now)
+
+    # -- the application ------------------------------------------------------------------------
+
+    @property
+    def app(self) -> Application:
+        """billtrack wired with this world's fakes, as it is now (a test may swap a fake). Every
+        operation re-enters the one unit of work `uow`, so `uow.commits` counts them all."""
+        return Application(
+            new_uow=lambda: self.uow,
+            clock=self.clock,
+            render_queue=self.render_queue,
+            mail_queue=self.mail_queue,
+            storage=self.storage,
+            renderer=self.renderer,
+            mailer=self.mailer,
+            hasher=self.hasher,
+            tokens=self.tokens,
+            issuer=self.issuer,
+        )
+
+    def concurrent_app(self) -> Application:
+        """The same, but each operation has a unit of work of its own over the shared store, as
+        each API request and worker thread has: for tests that call it from several threads.
+        (Its commits are not counted in `uow.commits`.)"""
+        store = self.uow.store
+        return replace(self.app, new_uow=lambda: InMemoryUnitOfWork(store))
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -64,10 +93,10 @@ class World:
     # -- builders (through the use cases) -------------------------------------------------------
 
     def department(self, name: str = "Finance") -> Department:
-        return organisation.departments.create(self.uow, self.clock, name=name)
+        return self.app.departments.create(name)
 
     def project(self, name: str = "Apollo") -> Project:
-        return organisation.projects.create(self.uow, self.clock, name=name)
+        return self.app.projects.create(name)
 
     def employee(
         self,
@@ -88,15 +117,15 @@ class World:
             department_id=department_id if department_id is not None else self.department().id,
             project_id=project_id if project_id is not None else self.project().id,
         )
-        return create_employee(self.uow, self.clock, details)
+        return self.app.create_employee(details)
 
     def workday(self, employee_id: UUID, day: date, hours: Decimal | str = "8") -> WorkdayView:
-        return log_workday(self.uow, self.clock, WorkdayDetails(day, Decimal(hours), employee_id))
+        details = WorkdayDetails(day=day, hours=Decimal(hours), employee_id=employee_id)
+        return self.app.log_workday(details)
 
     def invoice(self, employee_id: UUID, year: int = 2024, month: int = 10) -> InvoiceView:
-        return create_invoice(
-            self.uow, self.clock, self.render_queue, InvoiceDetails(month, year, employee_id)
-        )
+        details = InvoiceDetails(year=year, month=month, employee_id=employee_id)
+        return self.app.create_invoice(details)
 
     # -- looking behind the use cases ------------------------------------------------------------
 
@@ -118,29 +147,24 @@ class World:
     # -- the workers ---------------------------------------------------------------------------
 
     def render(self, job: RenderJob) -> pipeline.RenderOutcome:
-        return pipeline.render_invoice(
-            job,
-            uow=self.uow,
-            renderer=self.renderer,
-            storage=self.storage,
-            clock=self.clock,
-            mail_queue=self.mail_queue,
-        )
+        return self.app.render(job)
 
     def mail(self, job: MailJob) -> bool:
-        return pipeline.mail_invoice(job, uow=self.uow, storage=self.storage, mailer=self.mailer)
+        return self.app.mail(job)
 
     def run_render_worker(self) -> list[pipeline.RenderOutcome]:
         """Deliver every queued render job once, acknowledging each that succeeds."""
         outcomes = []
-        while (job := self.render_queue.receive()) is not None:
-            outcomes.append(self.render(job))
-            self.render_queue.acknowledge(job)
+        while deliveries := self.render_queue.receive():
+            for delivery in deliveries:
+                outcomes.append(self.render(delivery.job))
+                self.render_queue.acknowledge(delivery)
         return outcomes
 
     def run_mail_worker(self) -> list[bool]:
         sent = []
-        while (job := self.mail_queue.receive()) is not None:
-            sent.append(self.mail(job))
-            self.mail_queue.acknowledge(job)
+        while deliveries := self.mail_queue.receive():
+            for delivery in deliveries:
+                sent.append(self.mail(delivery.job))
+                self.mail_queue.acknowledge(delivery)
         return sent

@@ -10,18 +10,10 @@ from uuid import UUID, uuid4
 import pytest
 
 from billtrack.domain.model.errors import Conflict, DuplicateEmail, NotFound, ValidationFailed
-from billtrack.domain.usecases import organisation
 from billtrack.domain.usecases.employees import (
     EmployeeDetails,
-    change_employee,
-    create_employee,
-    delete_employee,
-    get_employee,
-    list_employees,
 )
-from billtrack.domain.usecases.invoices import get_invoice, list_invoices
 from billtrack.domain.usecases.views import EmployeeView
-from billtrack.domain.usecases.workdays import get_workday, list_workdays
 from billtrack.ports.queries import (
     EmployeeQuery,
     InvoiceQuery,
@@ -57,7 +49,7 @@ def in_place_of(view: EmployeeView, **changes: object) -> EmployeeDetails:
 
 def errors_of(world: World, d: EmployeeDetails) -> set[str]:
     with pytest.raises(ValidationFailed) as failure:
-        create_employee(world.uow, world.clock, d)
+        world.app.create_employee(d)
     return set(failure.value.errors)
 
 
@@ -68,7 +60,7 @@ def test_create_answers_the_employee_with_its_department_and_project() -> None:
     world = World()
     d = details(world, firstname="  Ada ", lastname=" Lovelace  ", email=" Ada@Example.com ")
 
-    view = create_employee(world.uow, world.clock, d)
+    view = world.app.create_employee(d)
 
     assert view.employee.email.value == "Ada@Example.com"
     assert view.employee.firstname.value == "Ada"
@@ -76,7 +68,7 @@ def test_create_answers_the_employee_with_its_department_and_project() -> None:
     assert view.employee.salary.amount == Decimal("4000.00")
     assert view.department.id == d.department_id
     assert view.project.id == d.project_id
-    assert get_employee(world.uow, view.employee.id) == view
+    assert world.app.get_employee(view.employee.id) == view
 
 
 def test_every_invalid_field_is_reported_at_once() -> None:
@@ -100,7 +92,7 @@ def test_every_invalid_field_is_reported_at_once() -> None:
         "project_id",
     }
     assert world.uow.commits == commits
-    assert list_employees(world.uow, EmployeeQuery()).total_count == 0
+    assert world.app.list_employees(EmployeeQuery()).total_count == 0
 
 
 @pytest.mark.parametrize(
@@ -128,7 +120,7 @@ def test_an_email_of_100_characters_is_fine() -> None:
     email = "a" * 88 + "@example.com"
     assert len(email) == 100
 
-    view = create_employee(world.uow, world.clock, details(world, email=email))
+    view = world.app.create_employee(details(world, email=email))
 
     assert view.employee.email.value == email
 
@@ -162,9 +154,9 @@ def test_a_bad_salary_is_refused_under_salary(salary: Decimal) -> None:
 def test_a_good_salary_is_kept_exactly_with_two_places(salary: Decimal, stored: str) -> None:
     world = World()
 
-    view = create_employee(world.uow, world.clock, details(world, salary=salary))
+    view = world.app.create_employee(details(world, salary=salary))
 
-    kept = get_employee(world.uow, view.employee.id).employee.salary.amount
+    kept = world.app.get_employee(view.employee.id).employee.salary.amount
     assert kept == Decimal(stored)
     assert str(kept) == stored
 
@@ -179,7 +171,7 @@ def test_a_huge_salary_is_a_validation_failure_or_kept_never_a_crash() -> None:
 
     def attempt() -> EmployeeView | ValidationFailed:
         try:
-            return create_employee(world.uow, world.clock, d)
+            return world.app.create_employee(d)
         except ValidationFailed as failure:
             return failure
 
@@ -194,8 +186,8 @@ def test_a_huge_salary_is_a_validation_failure_or_kept_never_a_crash() -> None:
 def test_a_deleted_department_or_project_cannot_be_referenced() -> None:
     world = World()
     d = details(world)
-    organisation.departments.delete(world.uow, world.clock, d.department_id)
-    organisation.projects.delete(world.uow, world.clock, d.project_id)
+    world.app.departments.delete(d.department_id)
+    world.app.projects.delete(d.project_id)
 
     assert errors_of(world, d) == {"department_id", "project_id"}
 
@@ -209,22 +201,22 @@ def test_a_duplicate_email_ignoring_case_is_a_conflict() -> None:
     commits = world.uow.commits
 
     with pytest.raises(DuplicateEmail) as refused:
-        create_employee(world.uow, world.clock, details(world, email="ADA@Example.COM"))
+        world.app.create_employee(details(world, email="ADA@Example.COM"))
 
     assert isinstance(refused.value, Conflict)
     assert world.uow.commits == commits + 2  # only the department and project of `details`
-    assert list_employees(world.uow, EmployeeQuery()).total_count == 1
+    assert world.app.list_employees(EmployeeQuery()).total_count == 1
 
 
 def test_the_email_of_a_deleted_employee_can_be_used_again() -> None:
     world = World()
     first = world.employee(email="ada@example.com")
-    delete_employee(world.uow, world.clock, first.employee.id)
+    world.app.delete_employee(first.employee.id)
 
-    second = create_employee(world.uow, world.clock, details(world, email="Ada@example.com"))
+    second = world.app.create_employee(details(world, email="Ada@example.com"))
 
     assert second.employee.id != first.employee.id
-    assert get_employee(world.uow, second.employee.id).employee.email.value == "Ada@example.com"
+    assert world.app.get_employee(second.employee.id).employee.email.value == "Ada@example.com"
 
 
 def test_change_keeps_its_own_email_in_another_case() -> None:
@@ -232,10 +224,10 @@ def test_change_keeps_its_own_email_in_another_case() -> None:
     view = world.employee(email="ada@example.com")
     d = in_place_of(view, email="ADA@example.com", lastname="King", salary=Decimal("5000"))
 
-    changed = change_employee(world.uow, view.employee.id, d)
+    changed = world.app.change_employee(view.employee.id, d)
 
     assert changed.employee.email.value == "ADA@example.com"
-    assert get_employee(world.uow, view.employee.id).employee.lastname.value == "King"
+    assert world.app.get_employee(view.employee.id).employee.lastname.value == "King"
 
 
 def test_change_to_an_email_another_active_employee_has_is_a_conflict() -> None:
@@ -245,9 +237,9 @@ def test_change_to_an_email_another_active_employee_has_is_a_conflict() -> None:
     d = in_place_of(ada, email="Grace@Example.com", salary=Decimal("4000"))
 
     with pytest.raises(DuplicateEmail):
-        change_employee(world.uow, ada.employee.id, d)
+        world.app.change_employee(ada.employee.id, d)
 
-    assert get_employee(world.uow, ada.employee.id).employee.email.value == "ada@example.com"
+    assert world.app.get_employee(ada.employee.id).employee.email.value == "ada@example.com"
 
 
 # -- get, change, delete ----------------------------------------------------------------------------
@@ -257,7 +249,7 @@ def test_get_of_an_unknown_employee_is_not_found() -> None:
     world = World()
 
     with pytest.raises(NotFound):
-        get_employee(world.uow, uuid4())
+        world.app.get_employee(uuid4())
 
 
 def test_change_answers_and_stores_every_field() -> None:
@@ -274,9 +266,9 @@ def test_change_answers_and_stores_every_field() -> None:
         project_id=project.id,
     )
 
-    changed = change_employee(world.uow, view.employee.id, d)
+    changed = world.app.change_employee(view.employee.id, d)
 
-    again = get_employee(world.uow, view.employee.id)
+    again = world.app.get_employee(view.employee.id)
     assert again == changed
     assert again.employee.email.value == "countess@example.org"
     assert (again.employee.firstname.value, again.employee.lastname.value) == ("Augusta", "King")
@@ -299,7 +291,7 @@ def test_change_reports_every_bad_field_and_changes_nothing() -> None:
     )
 
     with pytest.raises(ValidationFailed) as failure:
-        change_employee(world.uow, view.employee.id, bad)
+        world.app.change_employee(view.employee.id, bad)
 
     assert set(failure.value.errors) == {
         "email",
@@ -309,21 +301,21 @@ def test_change_reports_every_bad_field_and_changes_nothing() -> None:
         "department_id",
         "project_id",
     }
-    assert get_employee(world.uow, view.employee.id) == view
+    assert world.app.get_employee(view.employee.id) == view
 
 
 def test_change_or_delete_of_a_deleted_employee_is_not_found() -> None:
     world = World()
     view = world.employee()
-    delete_employee(world.uow, world.clock, view.employee.id)
+    world.app.delete_employee(view.employee.id)
     d = in_place_of(view, email="back@example.com", salary=Decimal("1"))
 
     with pytest.raises(NotFound):
-        change_employee(world.uow, view.employee.id, d)
+        world.app.change_employee(view.employee.id, d)
     with pytest.raises(NotFound):
-        delete_employee(world.uow, world.clock, view.employee.id)
+        world.app.delete_employee(view.employee.id)
     with pytest.raises(NotFound):
-        get_employee(world.uow, view.employee.id)
+        world.app.get_employee(view.employee.id)
 
 
 def test_a_deleted_employee_is_gone_from_lists_but_embedded_in_its_workdays_and_invoices() -> None:
@@ -332,22 +324,22 @@ def test_a_deleted_employee_is_gone_from_lists_but_embedded_in_its_workdays_and_
     workday = world.workday(view.employee.id, date(2024, 10, 1))
     invoice = world.invoice(view.employee.id, 2024, 10)
 
-    delete_employee(world.uow, world.clock, view.employee.id)
+    world.app.delete_employee(view.employee.id)
 
     with pytest.raises(NotFound):
-        get_employee(world.uow, view.employee.id)
-    assert list_employees(world.uow, EmployeeQuery()).total_count == 0
-    embedded_in_workday = get_workday(world.uow, workday.workday.id).employee
-    embedded_in_invoice = get_invoice(world.uow, invoice.invoice.id).employee
+        world.app.get_employee(view.employee.id)
+    assert world.app.list_employees(EmployeeQuery()).total_count == 0
+    embedded_in_workday = world.app.get_workday(workday.workday.id).employee
+    embedded_in_invoice = world.app.get_invoice(invoice.invoice.id).employee
     for embedded in (embedded_in_workday, embedded_in_invoice):
         assert embedded.employee.id == view.employee.id
         assert embedded.employee.email == view.employee.email
         assert not embedded.employee.is_active
         assert embedded.department == view.department
         assert embedded.project == view.project
-    listed_workdays = list_workdays(world.uow, WorkdayQuery(employee_id=view.employee.id))
+    listed_workdays = world.app.list_workdays(WorkdayQuery(employee_id=view.employee.id))
     assert [w.employee.employee.id for w in listed_workdays.items] == [view.employee.id]
-    listed_invoices = list_invoices(world.uow, InvoiceQuery(employee_id=view.employee.id))
+    listed_invoices = world.app.list_invoices(InvoiceQuery(employee_id=view.employee.id))
     assert [i.employee.employee.id for i in listed_invoices.items] == [view.employee.id]
 
 
@@ -356,13 +348,13 @@ def test_a_deleted_department_and_project_are_still_embedded_in_workdays_and_inv
     view = world.employee()
     workday = world.workday(view.employee.id, date(2024, 10, 1))
     invoice = world.invoice(view.employee.id, 2024, 10)
-    delete_employee(world.uow, world.clock, view.employee.id)
-    organisation.departments.delete(world.uow, world.clock, view.department.id)
-    organisation.projects.delete(world.uow, world.clock, view.project.id)
+    world.app.delete_employee(view.employee.id)
+    world.app.departments.delete(view.department.id)
+    world.app.projects.delete(view.project.id)
 
     for embedded in (
-        get_workday(world.uow, workday.workday.id).employee,
-        get_invoice(world.uow, invoice.invoice.id).employee,
+        world.app.get_workday(workday.workday.id).employee,
+        world.app.get_invoice(invoice.invoice.id).employee,
     ):
         assert embedded.department.id == view.department.id
         assert embedded.department.name == view.department.name
@@ -385,14 +377,14 @@ def test_get_employee_embeds_a_department_and_project_deleted_after_it_was_creat
         world.uow.projects.update(project.deleted(world.clock.now()))
         world.uow.commit()
 
-    again = get_employee(world.uow, view.employee.id)
+    again = world.app.get_employee(view.employee.id)
 
     assert again.department.id == view.department.id
     assert again.department.name == view.department.name
     assert not again.department.is_active
     assert again.project.id == view.project.id
     assert not again.project.is_active
-    listed = list_employees(world.uow, EmployeeQuery(department_id=view.department.id))
+    listed = world.app.list_employees(EmployeeQuery(department_id=view.department.id))
     assert [e.department.id for e in listed.items] == [view.department.id]
 
 
@@ -420,7 +412,7 @@ def make_people(world: World) -> dict[str, UUID]:
 
 
 def full_names(world: World, query: EmployeeQuery) -> list[str]:
-    page = list_employees(world.uow, query)
+    page = world.app.list_employees(query)
     return [e.employee.full_name for e in page.items]
 
 
@@ -483,8 +475,8 @@ def test_employee_list_pages_and_counts() -> None:
     world = World()
     make_people(world)
 
-    page = list_employees(
-        world.uow, EmployeeQuery(page=PageRequest(2, 2), sort_by_name=SortDirection.ASC)
+    page = world.app.list_employees(
+        EmployeeQuery(page=PageRequest(2, 2), sort_by_name=SortDirection.ASC)
     )
 
     assert [e.employee.full_name for e in page.items] == ["Ada Lovelace", "Zed Lovelace"]
@@ -501,5 +493,5 @@ def test_employees_with_the_same_name_keep_creation_order_in_both_directions() -
     expected = [v.employee.id for v in views]
 
     for direction in (SortDirection.ASC, SortDirection.DESC):
-        page = list_employees(world.uow, EmployeeQuery(sort_by_name=direction))
+        page = world.app.list_employees(EmployeeQuery(sort_by_name=direction))
         assert [e.employee.id for e in page.items] == expected

@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.fakes.clock import ManualClock
-from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.errors import (
     Conflict,
     DuplicateInvoice,
@@ -23,53 +21,38 @@ from billtrack.domain.model.invoice import InvoiceStatus
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.usecases.employees import (
     EmployeeDetails,
-    change_employee,
-    delete_employee,
 )
 from billtrack.domain.usecases.invoices import (
     InvoiceDetails,
-    change_invoice,
-    create_invoice,
-    delete_invoice,
-    download_link,
-    get_invoice,
-    invoice_month,
-    list_invoices,
 )
-from billtrack.domain.usecases.pipeline import record_render_failure, republish_owed
 from billtrack.domain.usecases.views import EmployeeView, InvoiceView
-from billtrack.domain.usecases.workdays import WorkdayDetails, log_workday
+from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest, SortDirection
+from tests.fakes.clock import ManualClock
 from tests.unit.usecases.fixtures import World
 
 
 def create(world: World, employee_id: UUID, year: int = 2024, month: int = 10) -> InvoiceView:
-    return create_invoice(
-        world.uow, world.clock, world.render_queue, InvoiceDetails(month, year, employee_id)
-    )
+    return world.app.create_invoice(InvoiceDetails(year=year, month=month, employee_id=employee_id))
 
 
 def change(
     world: World, invoice_id: UUID, employee_id: UUID, year: int = 2024, month: int = 10
 ) -> InvoiceView:
-    return change_invoice(
-        world.uow,
-        world.clock,
-        world.render_queue,
-        invoice_id,
-        InvoiceDetails(month, year, employee_id),
+    return world.app.change_invoice(
+        invoice_id, InvoiceDetails(year=year, month=month, employee_id=employee_id)
     )
 
 
 def refused_fields(world: World, details: InvoiceDetails) -> set[str]:
     with pytest.raises(ValidationFailed) as failure:
-        create_invoice(world.uow, world.clock, world.render_queue, details)
+        world.app.create_invoice(details)
     return set(failure.value.errors)
 
 
 def all_invoices(world: World) -> list[InvoiceView]:
-    return list(list_invoices(world.uow, InvoiceQuery(page=PageRequest(1, 1000))).items)
+    return list(world.app.list_invoices(InvoiceQuery(page=PageRequest(1, 1000))).items)
 
 
 def with_october_hours(world: World, salary: str = "4000.00") -> EmployeeView:
@@ -105,7 +88,7 @@ def test_the_contract_example() -> None:
     assert invoice.created_at == world.clock.now()
     assert invoice.issued_on == date(2024, 11, 15)
     assert view.employee == employee
-    assert get_invoice(world.uow, invoice.id) == view
+    assert world.app.get_invoice(invoice.id) == view
 
 
 def test_the_amount_is_rounded_exactly_half_away_from_zero() -> None:
@@ -163,14 +146,19 @@ def test_bad_month_or_year_is_refused(month: int, year: int, fields: set[str]) -
     world = World()
     employee = world.employee()
 
-    assert refused_fields(world, InvoiceDetails(month, year, employee.employee.id)) == fields
+    assert (
+        refused_fields(
+            world, InvoiceDetails(year=year, month=month, employee_id=employee.employee.id)
+        )
+        == fields
+    )
     assert all_invoices(world) == []
 
 
 def test_every_bad_field_is_reported_at_once() -> None:
     world = World()
 
-    assert refused_fields(world, InvoiceDetails(13, 1999, uuid4())) == {
+    assert refused_fields(world, InvoiceDetails(year=1999, month=13, employee_id=uuid4())) == {
         "month",
         "year",
         "employee_id",
@@ -182,7 +170,9 @@ def test_a_month_after_the_current_one_is_refused_under_month(year: int, month: 
     world = World()
     employee = world.employee()
 
-    assert refused_fields(world, InvoiceDetails(month, year, employee.employee.id)) == {"month"}
+    assert refused_fields(
+        world, InvoiceDetails(year=year, month=month, employee_id=employee.employee.id)
+    ) == {"month"}
 
 
 def test_the_current_month_may_be_invoiced() -> None:
@@ -207,10 +197,12 @@ def test_the_current_month_is_taken_in_the_business_time_zone() -> None:
 def test_an_unknown_or_deleted_employee_is_refused_under_employee_id() -> None:
     world = World()
     gone = world.employee()
-    delete_employee(world.uow, world.clock, gone.employee.id)
+    world.app.delete_employee(gone.employee.id)
 
     for employee_id in (uuid4(), gone.employee.id):
-        assert refused_fields(world, InvoiceDetails(10, 2024, employee_id)) == {"employee_id"}
+        assert refused_fields(
+            world, InvoiceDetails(year=2024, month=10, employee_id=employee_id)
+        ) == {"employee_id"}
 
 
 def test_a_second_active_invoice_for_the_month_is_a_conflict() -> None:
@@ -270,7 +262,7 @@ def test_a_deleted_invoice_keeps_its_number() -> None:
     world = World()
     employee = world.employee()
     first = create(world, employee.employee.id)
-    delete_invoice(world.uow, world.clock, first.invoice.id)
+    world.app.delete_invoice(first.invoice.id)
 
     again = create(world, employee.employee.id)
 
@@ -307,14 +299,12 @@ def test_concurrent_creations_get_numbers_without_gaps_or_repeats() -> None:
     employee_ids = [world.employee().employee.id for _ in range(12)]
     numbers: list[str] = []
     conflicts: list[Exception] = []
+    # Each request has its own unit of work over the shared store, as each API request does.
+    app = world.concurrent_app()
 
     def issue(employee_id: UUID) -> None:
-        # Each request has its own unit of work over the shared store, as each API request does.
-        uow = InMemoryUnitOfWork(world.uow.store)
         try:
-            view = create_invoice(
-                uow, world.clock, world.render_queue, InvoiceDetails(10, 2024, employee_id)
-            )
+            view = app.create_invoice(InvoiceDetails(year=2024, month=10, employee_id=employee_id))
             numbers.append(str(view.invoice.number))
         except DuplicateInvoice as exc:
             conflicts.append(exc)
@@ -345,7 +335,7 @@ def test_creating_queues_a_render_job_and_owes_it_in_the_outbox() -> None:
     assert world.owed_renders() == [job]
     # Published just now: the sweeper does not send it again yet.
     assert world.owed_renders(world.clock.now() - timedelta(minutes=5)) == []
-    assert republish_owed(world.uow, world.render_queue, world.clock) == 0
+    assert world.app.republish_owed() == 0
     assert world.render_queue.pending() == [job]
 
 
@@ -357,18 +347,18 @@ def test_with_the_queue_down_creation_succeeds_and_the_sweeper_publishes_later()
     view = create(world, employee.employee.id)
 
     job = RenderJob(view.invoice.id, 1)
-    assert get_invoice(world.uow, view.invoice.id).invoice.status is InvoiceStatus.PENDING
+    assert world.app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.PENDING
     assert world.render_queue.pending() == []
     # Never published: owed at once, whatever the age limit.
     assert world.owed_renders(world.clock.now() - timedelta(days=1)) == [job]
-    assert republish_owed(world.uow, world.render_queue, world.clock) == 0
+    assert world.app.republish_owed() == 0
     assert world.owed_renders(world.clock.now() - timedelta(days=1)) == [job]
 
     world.render_queue.available = True
-    assert republish_owed(world.uow, world.render_queue, world.clock) == 1
+    assert world.app.republish_owed() == 1
 
     assert world.render_queue.pending() == [job]
-    assert republish_owed(world.uow, world.render_queue, world.clock) == 0
+    assert world.app.republish_owed() == 0
     assert world.render_queue.pending() == [job]
 
 
@@ -377,7 +367,7 @@ def test_the_sweeper_publishes_again_what_waited_too_long() -> None:
     view = create(world, world.employee().employee.id)
     world.clock.advance(timedelta(minutes=6))
 
-    assert republish_owed(world.uow, world.render_queue, world.clock) == 1
+    assert world.app.republish_owed() == 1
 
     job = RenderJob(view.invoice.id, 1)
     assert world.render_queue.pending() == [job, job]
@@ -391,7 +381,7 @@ def test_a_rendered_invoice_is_no_longer_owed() -> None:
     world.clock.advance(timedelta(hours=1))
 
     assert world.owed_renders() == []
-    assert republish_owed(world.uow, world.render_queue, world.clock) == 0
+    assert world.app.republish_owed() == 0
 
 
 # -- change -----------------------------------------------------------------------------------
@@ -403,7 +393,7 @@ def test_change_to_another_month_keeps_the_number_and_renders_again() -> None:
     world.workday(employee.employee.id, date(2024, 9, 2), "4")
     view = create(world, employee.employee.id, 2024, 10)
     world.run_render_worker()
-    assert get_invoice(world.uow, view.invoice.id).invoice.is_url_ready
+    assert world.app.get_invoice(view.invoice.id).invoice.is_url_ready
 
     changed = change(world, view.invoice.id, employee.employee.id, 2024, 9)
 
@@ -417,11 +407,11 @@ def test_change_to_another_month_keeps_the_number_and_renders_again() -> None:
     assert invoice.status is InvoiceStatus.PENDING
     assert not invoice.is_url_ready
     assert invoice.created_at == view.invoice.created_at
-    assert get_invoice(world.uow, view.invoice.id) == changed
+    assert world.app.get_invoice(view.invoice.id) == changed
     assert world.render_queue.pending() == [RenderJob(view.invoice.id, 2)]
     assert world.owed_renders() == [RenderJob(view.invoice.id, 2)]
     with pytest.raises(NotReady):
-        download_link(world.uow, world.storage, view.invoice.id)
+        world.app.download_link(view.invoice.id)
 
 
 def test_change_to_another_month_moves_the_closed_month() -> None:
@@ -462,14 +452,14 @@ def test_change_with_the_same_month_and_employee_changes_nothing() -> None:
     employee = with_october_hours(world)
     view = create(world, employee.employee.id, 2024, 10)
     world.run_render_worker()
-    rendered = get_invoice(world.uow, view.invoice.id)
+    rendered = world.app.get_invoice(view.invoice.id)
 
     same = change(world, view.invoice.id, employee.employee.id, 2024, 10)
 
     assert same.invoice == rendered.invoice
     assert same.invoice.revision == 1
     assert same.invoice.is_url_ready
-    assert get_invoice(world.uow, view.invoice.id) == rendered
+    assert world.app.get_invoice(view.invoice.id) == rendered
     assert world.render_queue.pending() == []
     assert world.owed_renders() == []
 
@@ -478,8 +468,7 @@ def test_totals_are_a_snapshot_until_the_invoice_is_changed() -> None:
     world = World()
     employee = with_october_hours(world)
     view = create(world, employee.employee.id, 2024, 10)
-    change_employee(
-        world.uow,
+    world.app.change_employee(
         employee.employee.id,
         EmployeeDetails(
             email=employee.employee.email.value,
@@ -491,7 +480,7 @@ def test_totals_are_a_snapshot_until_the_invoice_is_changed() -> None:
         ),
     )
 
-    kept = get_invoice(world.uow, view.invoice.id)
+    kept = world.app.get_invoice(view.invoice.id)
     assert kept.invoice.totals.amount.amount == Decimal("347.83")
     assert kept.invoice.totals.salary.amount == Decimal("4000.00")
     assert kept.employee.employee.salary.amount == Decimal("8000.00")
@@ -510,8 +499,8 @@ def test_change_into_a_month_with_another_invoice_is_a_conflict() -> None:
     with pytest.raises(DuplicateInvoice):
         change(world, september.invoice.id, employee.employee.id, 2024, 10)
 
-    assert get_invoice(world.uow, september.invoice.id) == september
-    assert get_invoice(world.uow, october.invoice.id) == october
+    assert world.app.get_invoice(september.invoice.id) == september
+    assert world.app.get_invoice(october.invoice.id) == october
     assert world.render_queue.pending() == queued
 
 
@@ -527,14 +516,14 @@ def test_change_checks_its_fields() -> None:
 
     assert set(failure.value.errors) == {"month", "year", "employee_id"}
     assert set(future.value.errors) == {"month"}
-    assert get_invoice(world.uow, view.invoice.id) == view
+    assert world.app.get_invoice(view.invoice.id) == view
 
 
 def test_change_of_an_unknown_or_deleted_invoice_is_not_found() -> None:
     world = World()
     employee = world.employee()
     view = create(world, employee.employee.id, 2024, 10)
-    delete_invoice(world.uow, world.clock, view.invoice.id)
+    world.app.delete_invoice(view.invoice.id)
 
     for invoice_id in (uuid4(), view.invoice.id):
         with pytest.raises(NotFound):
@@ -552,17 +541,19 @@ def test_delete_hides_the_invoice_reopens_the_month_and_settles_the_outbox() -> 
     kept = create(world, employee_id, 2024, 9)
     view = create(world, employee_id, 2024, 10)
 
-    delete_invoice(world.uow, world.clock, view.invoice.id)
+    world.app.delete_invoice(view.invoice.id)
 
     with pytest.raises(NotFound):
-        get_invoice(world.uow, view.invoice.id)
+        world.app.get_invoice(view.invoice.id)
     with pytest.raises(NotFound):
-        delete_invoice(world.uow, world.clock, view.invoice.id)
+        world.app.delete_invoice(view.invoice.id)
     with pytest.raises(NotFound):
-        download_link(world.uow, world.storage, view.invoice.id)
+        world.app.download_link(view.invoice.id)
     assert [i.invoice.id for i in all_invoices(world)] == [kept.invoice.id]
     assert world.owed_renders() == [RenderJob(kept.invoice.id, 1)]
-    log_workday(world.uow, world.clock, WorkdayDetails(date(2024, 10, 1), Decimal(8), employee_id))
+    world.app.log_workday(
+        WorkdayDetails(day=date(2024, 10, 1), hours=Decimal(8), employee_id=employee_id)
+    )
     assert world.stored_invoice(view.invoice.id).deleted_at == world.clock.now()
 
 
@@ -570,9 +561,9 @@ def test_get_of_an_unknown_invoice_is_not_found() -> None:
     world = World()
 
     with pytest.raises(NotFound):
-        get_invoice(world.uow, uuid4())
+        world.app.get_invoice(uuid4())
     with pytest.raises(NotFound):
-        delete_invoice(world.uow, world.clock, uuid4())
+        world.app.delete_invoice(uuid4())
 
 
 # -- list --------------------------------------------------------------------------------------
@@ -588,7 +579,7 @@ def test_list_filters_by_employee_month_and_year() -> None:
     g_oct = create(world, grace.employee.id, 2024, 10)
 
     def ids(query: InvoiceQuery) -> set[UUID]:
-        page = list_invoices(world.uow, query)
+        page = world.app.list_invoices(query)
         assert page.total_count == len(page.items)
         return {i.invoice.id for i in page.items}
 
@@ -612,7 +603,7 @@ def test_list_sorts_by_year_then_month_in_both_directions() -> None:
         world.tick()
 
     def listed(direction: SortDirection | None) -> list[tuple[int, int]]:
-        page = list_invoices(world.uow, InvoiceQuery(sort_by_date=direction))
+        page = world.app.list_invoices(InvoiceQuery(sort_by_date=direction))
         return [(i.invoice.period.year, i.invoice.period.month) for i in page.items]
 
     assert listed(None) == periods
@@ -627,8 +618,8 @@ def test_list_pages_and_embeds_the_employee() -> None:
         create(world, employee.employee.id, 2024, month)
         world.tick()
 
-    page = list_invoices(
-        world.uow, InvoiceQuery(page=PageRequest(2, 3), sort_by_date=SortDirection.ASC)
+    page = world.app.list_invoices(
+        InvoiceQuery(page=PageRequest(2, 3), sort_by_date=SortDirection.ASC)
     )
 
     assert [i.invoice.period.month for i in page.items] == [4, 5, 6]
@@ -644,9 +635,9 @@ def test_the_batch_invoices_every_active_employee_once() -> None:
     ada = with_october_hours(world)
     grace = world.employee()
     gone = world.employee()
-    delete_employee(world.uow, world.clock, gone.employee.id)
+    world.app.delete_employee(gone.employee.id)
 
-    run = invoice_month(world.uow, world.clock, world.render_queue, year=2024, month=10)
+    run = world.app.run_month(year=2024, month=10)
 
     assert {v.invoice.employee_id for v in run.created} == {ada.employee.id, grace.employee.id}
     assert run.already_invoiced == 0
@@ -658,7 +649,7 @@ def test_the_batch_invoices_every_active_employee_once() -> None:
         i.id for i in by_employee.values()
     }
 
-    again = invoice_month(world.uow, world.clock, world.render_queue, year=2024, month=10)
+    again = world.app.run_month(year=2024, month=10)
 
     assert again.created == ()
     assert again.already_invoiced == 2
@@ -672,7 +663,7 @@ def test_the_batch_skips_who_was_invoiced_by_hand() -> None:
     grace = world.employee()
     create(world, ada.employee.id, 2024, 10)
 
-    run = invoice_month(world.uow, world.clock, world.render_queue, year=2024, month=10)
+    run = world.app.run_month(year=2024, month=10)
 
     assert [v.invoice.employee_id for v in run.created] == [grace.employee.id]
     assert run.already_invoiced == 1
@@ -683,7 +674,7 @@ def test_the_batch_refuses_a_month_after_the_current_one() -> None:
     world.employee()
 
     with pytest.raises(ValidationFailed) as failure:
-        invoice_month(world.uow, world.clock, world.render_queue, year=2024, month=12)
+        world.app.run_month(year=2024, month=12)
 
     assert set(failure.value.errors) == {"month"}
     assert all_invoices(world) == []
@@ -697,7 +688,7 @@ def test_the_download_link_is_not_ready_while_pending() -> None:
     view = create(world, world.employee().employee.id)
 
     with pytest.raises(NotReady) as refused:
-        download_link(world.uow, world.storage, view.invoice.id)
+        world.app.download_link(view.invoice.id)
 
     assert isinstance(refused.value, Conflict)
     assert "pending" in refused.value.detail
@@ -706,10 +697,10 @@ def test_the_download_link_is_not_ready_while_pending() -> None:
 def test_the_download_link_is_not_ready_when_rendering_failed() -> None:
     world = World()
     view = create(world, world.employee().employee.id)
-    record_render_failure(RenderJob(view.invoice.id, 1), "browser crashed", uow=world.uow)
+    world.app.record_render_failure(RenderJob(view.invoice.id, 1), "browser crashed")
 
     with pytest.raises(NotReady) as refused:
-        download_link(world.uow, world.storage, view.invoice.id)
+        world.app.download_link(view.invoice.id)
 
     assert "failed" in refused.value.detail
 
@@ -721,17 +712,17 @@ def test_the_download_link_opens_the_stored_pdf_for_15_minutes() -> None:
     stored = world.stored_invoice(view.invoice.id)
     assert stored.pdf_key is not None
 
-    url = download_link(world.uow, world.storage, view.invoice.id)
+    url = world.app.download_link(view.invoice.id)
 
     assert url.startswith("memory://")
     pdf = world.storage.open_url(url)
     assert pdf == world.storage.objects[stored.pdf_key][0]
     assert pdf.startswith(b"%PDF-")
-    assert get_invoice(world.uow, view.invoice.id).invoice.is_url_ready
+    assert world.app.get_invoice(view.invoice.id).invoice.is_url_ready
     world.clock.advance(timedelta(minutes=14))
     assert world.storage.open_url(url) == pdf
     world.clock.advance(timedelta(minutes=2))
     with pytest.raises(PermissionError):
         world.storage.open_url(url)
     # A new link works again.
-    assert world.storage.open_url(download_link(world.uow, world.storage, view.invoice.id)) == pdf
+    assert world.storage.open_url(world.app.download_link(view.invoice.id)) == pdf

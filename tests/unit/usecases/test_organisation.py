@@ -1,121 +1,133 @@
-"""Departments and projects: create, get, list, rename and delete over the in-memory adapters."""
+"""Departments and projects: create, get, list, rename and delete, through the application
+over the in-memory adapters."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
 from billtrack.domain.model.errors import Conflict, NotFound, StillReferenced, ValidationFailed
-from billtrack.domain.model.organisation import OrganisationUnit
-from billtrack.domain.usecases.employees import delete_employee
-from billtrack.domain.usecases.organisation import OrganisationUnits, departments, projects
+from billtrack.domain.usecases.application import Units
 from billtrack.ports.queries import MAX_PAGE_SIZE, NameQuery, PageRequest, SortDirection
 from tests.unit.usecases.fixtures import World
 
-Units = OrganisationUnits[OrganisationUnit]
-BOTH = pytest.mark.parametrize("units", [departments, projects], ids=["departments", "projects"])
+BOTH = pytest.mark.parametrize("kind", ["departments", "projects"])
 
 
-def names(units: Units, world: World, query: NameQuery) -> list[str]:
-    return [u.name.value for u in units.list(world.uow, query).items]
+def units_of(world: World, kind: str) -> Units[Any]:
+    """`world.app.departments` or `world.app.projects`: the same five operations."""
+    units: Units[Any] = getattr(world.app, kind)
+    return units
+
+
+def names(units: Units[Any], query: NameQuery) -> list[str]:
+    return [u.name.value for u in units.list(query).items]
 
 
 # -- create ------------------------------------------------------------------------------------
 
 
 @BOTH
-def test_create_trims_the_name_and_get_answers_it(units: Units) -> None:
+def test_create_trims_the_name_and_get_answers_it(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
 
-    created = units.create(world.uow, world.clock, name="  Finance \t")
+    created = units.create("  Finance \t")
 
     assert created.name.value == "Finance"
     assert created.created_at == world.clock.now()
-    assert units.get(world.uow, created.id).name.value == "Finance"
+    assert units.get(created.id).name.value == "Finance"
     assert world.uow.commits == 1
 
 
 @BOTH
-def test_a_name_of_100_characters_is_fine(units: Units) -> None:
+def test_a_name_of_100_characters_is_fine(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
 
-    created = units.create(world.uow, world.clock, name=" " + "x" * 100 + " ")
+    created = units.create(" " + "x" * 100 + " ")
 
     assert created.name.value == "x" * 100
 
 
 @BOTH
 @pytest.mark.parametrize("name", ["", "   ", "\t\n", "x" * 101])
-def test_create_refuses_a_bad_name_under_name(units: Units, name: str) -> None:
+def test_create_refuses_a_bad_name_under_name(kind: str, name: str) -> None:
     world = World()
+    units = units_of(world, kind)
 
     with pytest.raises(ValidationFailed) as failure:
-        units.create(world.uow, world.clock, name=name)
+        units.create(name)
 
     assert set(failure.value.errors) == {"name"}
     assert world.uow.commits == 0
-    assert units.list(world.uow, NameQuery()).total_count == 0
+    assert units.list(NameQuery()).total_count == 0
 
 
 # -- get, rename, delete of what is not there -------------------------------------------------------
 
 
 @BOTH
-def test_get_rename_delete_of_an_unknown_id_are_not_found(units: Units) -> None:
+def test_get_rename_delete_of_an_unknown_id_are_not_found(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     unknown = uuid4()
 
     with pytest.raises(NotFound):
-        units.get(world.uow, unknown)
+        units.get(unknown)
     with pytest.raises(NotFound):
-        units.rename(world.uow, unknown, name="New")
+        units.rename(unknown, "New")
     with pytest.raises(NotFound):
-        units.delete(world.uow, world.clock, unknown)
+        units.delete(unknown)
     assert world.uow.commits == 0
 
 
 @BOTH
-def test_a_deleted_unit_is_not_found_and_cannot_be_renamed_or_deleted_again(units: Units) -> None:
+def test_a_deleted_unit_is_not_found_and_cannot_be_renamed_or_deleted_again(kind: str) -> None:
     world = World()
-    unit = units.create(world.uow, world.clock, name="Finance")
-    units.delete(world.uow, world.clock, unit.id)
+    units = units_of(world, kind)
+    unit = units.create("Finance")
+    units.delete(unit.id)
     commits = world.uow.commits
 
     with pytest.raises(NotFound):
-        units.get(world.uow, unit.id)
+        units.get(unit.id)
     with pytest.raises(NotFound):
-        units.rename(world.uow, unit.id, name="Revived")
+        units.rename(unit.id, "Revived")
     with pytest.raises(NotFound):
-        units.delete(world.uow, world.clock, unit.id)
+        units.delete(unit.id)
     assert world.uow.commits == commits
-    assert units.list(world.uow, NameQuery()).total_count == 0
+    assert units.list(NameQuery()).total_count == 0
 
 
 @BOTH
-def test_rename_trims_and_is_what_get_answers(units: Units) -> None:
+def test_rename_trims_and_is_what_get_answers(kind: str) -> None:
     world = World()
-    unit = units.create(world.uow, world.clock, name="Finance")
+    units = units_of(world, kind)
+    unit = units.create("Finance")
 
-    renamed = units.rename(world.uow, unit.id, name="  Accounting  ")
+    renamed = units.rename(unit.id, "  Accounting  ")
 
     assert renamed.name.value == "Accounting"
-    again = units.get(world.uow, unit.id)
+    again = units.get(unit.id)
     assert again.name.value == "Accounting"
     assert again.created_at == unit.created_at
 
 
 @BOTH
 @pytest.mark.parametrize("name", ["", "  ", "y" * 101])
-def test_rename_refuses_a_bad_name_and_keeps_the_old_one(units: Units, name: str) -> None:
+def test_rename_refuses_a_bad_name_and_keeps_the_old_one(kind: str, name: str) -> None:
     world = World()
-    unit = units.create(world.uow, world.clock, name="Finance")
+    units = units_of(world, kind)
+    unit = units.create("Finance")
 
     with pytest.raises(ValidationFailed) as failure:
-        units.rename(world.uow, unit.id, name=name)
+        units.rename(unit.id, name)
 
     assert set(failure.value.errors) == {"name"}
-    assert units.get(world.uow, unit.id).name.value == "Finance"
+    assert units.get(unit.id).name.value == "Finance"
 
 
 # -- delete while referenced -----------------------------------------------------------------------
@@ -128,17 +140,17 @@ def test_a_department_with_an_active_employee_cannot_be_deleted_until_the_employ
     commits = world.uow.commits
 
     with pytest.raises(StillReferenced) as refused:
-        departments.delete(world.uow, world.clock, department_id)
+        world.app.departments.delete(department_id)
 
     assert isinstance(refused.value, Conflict)
     assert world.uow.commits == commits
-    assert departments.get(world.uow, department_id).is_active
+    assert world.app.departments.get(department_id).is_active
 
-    delete_employee(world.uow, world.clock, employee.employee.id)
-    departments.delete(world.uow, world.clock, department_id)
+    world.app.delete_employee(employee.employee.id)
+    world.app.departments.delete(department_id)
 
     with pytest.raises(NotFound):
-        departments.get(world.uow, department_id)
+        world.app.departments.get(department_id)
 
 
 def test_a_project_with_an_active_employee_cannot_be_deleted_until_the_employee_is() -> None:
@@ -147,14 +159,14 @@ def test_a_project_with_an_active_employee_cannot_be_deleted_until_the_employee_
     project_id = employee.project.id
 
     with pytest.raises(StillReferenced):
-        projects.delete(world.uow, world.clock, project_id)
-    assert projects.get(world.uow, project_id).is_active
+        world.app.projects.delete(project_id)
+    assert world.app.projects.get(project_id).is_active
 
-    delete_employee(world.uow, world.clock, employee.employee.id)
-    projects.delete(world.uow, world.clock, project_id)
+    world.app.delete_employee(employee.employee.id)
+    world.app.projects.delete(project_id)
 
     with pytest.raises(NotFound):
-        projects.get(world.uow, project_id)
+        world.app.projects.get(project_id)
 
 
 def test_an_employee_of_another_department_does_not_hold_this_one() -> None:
@@ -162,10 +174,10 @@ def test_an_employee_of_another_department_does_not_hold_this_one() -> None:
     world.employee()
     empty = world.department("Empty")
 
-    departments.delete(world.uow, world.clock, empty.id)
+    world.app.departments.delete(empty.id)
 
     with pytest.raises(NotFound):
-        departments.get(world.uow, empty.id)
+        world.app.departments.get(empty.id)
 
 
 # -- list: filter ----------------------------------------------------------------------------------
@@ -190,36 +202,39 @@ TRICKY = ["100% done", "100 done", "a_b", "axb", "back\\slash", "backslash", "Al
     ],
 )
 def test_the_name_filter_is_a_literal_case_insensitive_substring(
-    units: Units, needle: str, expected: list[str]
+    kind: str, needle: str, expected: list[str]
 ) -> None:
     world = World()
+    units = units_of(world, kind)
     for name in TRICKY:
-        units.create(world.uow, world.clock, name=name)
+        units.create(name)
         world.tick()
 
-    page = units.list(world.uow, NameQuery(name=needle))
+    page = units.list(NameQuery(name=needle))
 
     assert [u.name.value for u in page.items] == expected
     assert page.total_count == len(expected)
 
 
 @BOTH
-def test_an_empty_filter_is_no_filter(units: Units) -> None:
+def test_an_empty_filter_is_no_filter(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     for name in TRICKY:
-        units.create(world.uow, world.clock, name=name)
+        units.create(name)
 
-    assert units.list(world.uow, NameQuery(name="")).total_count == len(TRICKY)
+    assert units.list(NameQuery(name="")).total_count == len(TRICKY)
 
 
 @BOTH
-def test_the_list_leaves_out_deleted_units(units: Units) -> None:
+def test_the_list_leaves_out_deleted_units(kind: str) -> None:
     world = World()
-    kept = units.create(world.uow, world.clock, name="Kept")
-    gone = units.create(world.uow, world.clock, name="Gone")
-    units.delete(world.uow, world.clock, gone.id)
+    units = units_of(world, kind)
+    kept = units.create("Kept")
+    gone = units.create("Gone")
+    units.delete(gone.id)
 
-    page = units.list(world.uow, NameQuery())
+    page = units.list(NameQuery())
 
     assert [u.id for u in page.items] == [kept.id]
     assert page.total_count == 1
@@ -229,19 +244,20 @@ def test_the_list_leaves_out_deleted_units(units: Units) -> None:
 
 
 @BOTH
-def test_sort_by_name_is_case_insensitive_in_both_directions(units: Units) -> None:
+def test_sort_by_name_is_case_insensitive_in_both_directions(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     for name in ["beta", "Charlie", "alpha", "Delta"]:
-        units.create(world.uow, world.clock, name=name)
+        units.create(name)
         world.tick()
 
-    assert names(units, world, NameQuery(sort_by_name=SortDirection.ASC)) == [
+    assert names(units, NameQuery(sort_by_name=SortDirection.ASC)) == [
         "alpha",
         "beta",
         "Charlie",
         "Delta",
     ]
-    assert names(units, world, NameQuery(sort_by_name=SortDirection.DESC)) == [
+    assert names(units, NameQuery(sort_by_name=SortDirection.DESC)) == [
         "Delta",
         "Charlie",
         "beta",
@@ -250,58 +266,62 @@ def test_sort_by_name_is_case_insensitive_in_both_directions(units: Units) -> No
 
 
 @BOTH
-def test_without_a_sort_the_order_is_creation_time(units: Units) -> None:
+def test_without_a_sort_the_order_is_creation_time(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     for name in ["c", "a", "b"]:
-        units.create(world.uow, world.clock, name=name)
+        units.create(name)
         world.tick()
 
-    assert names(units, world, NameQuery()) == ["c", "a", "b"]
+    assert names(units, NameQuery()) == ["c", "a", "b"]
 
 
 @BOTH
-def test_ties_keep_creation_order_then_id_in_both_directions(units: Units) -> None:
+def test_ties_keep_creation_order_then_id_in_both_directions(kind: str) -> None:
     world = World()
-    first = units.create(world.uow, world.clock, name="Same")
+    units = units_of(world, kind)
+    first = units.create("Same")
     world.tick()
-    second = units.create(world.uow, world.clock, name="SAME")
+    second = units.create("SAME")
     # Two created in the same instant: the id decides.
     world.tick()
-    third = units.create(world.uow, world.clock, name="same")
-    fourth = units.create(world.uow, world.clock, name="same")
+    third = units.create("same")
+    fourth = units.create("same")
     simultaneous = sorted([third, fourth], key=lambda u: u.id)
     expected = [first.id, second.id, *(u.id for u in simultaneous)]
 
     for direction in (None, SortDirection.ASC, SortDirection.DESC):
-        page = units.list(world.uow, NameQuery(sort_by_name=direction))
+        page = units.list(NameQuery(sort_by_name=direction))
         assert [u.id for u in page.items] == expected, direction
 
 
 @BOTH
-def test_sort_direction_parse_treats_anything_else_as_ascending(units: Units) -> None:
+def test_sort_direction_parse_treats_anything_else_as_ascending(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     for name in ["b", "a"]:
-        units.create(world.uow, world.clock, name=name)
+        units.create(name)
 
     for text in ["asc", "ASC", "sideways"]:
         query = NameQuery(sort_by_name=SortDirection.parse(text))
-        assert names(units, world, query) == ["a", "b"], text
-    assert names(units, world, NameQuery(sort_by_name=SortDirection.parse("DeSc"))) == ["b", "a"]
+        assert names(units, query) == ["a", "b"], text
+    assert names(units, NameQuery(sort_by_name=SortDirection.parse("DeSc"))) == ["b", "a"]
 
 
 # -- list: paging -----------------------------------------------------------------------------------
 
 
 @BOTH
-def test_paging_answers_the_page_its_size_and_the_total(units: Units) -> None:
+def test_paging_answers_the_page_its_size_and_the_total(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     for n in range(25):
-        units.create(world.uow, world.clock, name=f"unit {n:02d}")
+        units.create(f"unit {n:02d}")
         world.tick()
 
-    first = units.list(world.uow, NameQuery(page=PageRequest(1, 10)))
-    third = units.list(world.uow, NameQuery(page=PageRequest(3, 10)))
-    beyond = units.list(world.uow, NameQuery(page=PageRequest(4, 10)))
+    first = units.list(NameQuery(page=PageRequest(1, 10)))
+    third = units.list(NameQuery(page=PageRequest(3, 10)))
+    beyond = units.list(NameQuery(page=PageRequest(4, 10)))
 
     assert [u.name.value for u in first.items] == [f"unit {n:02d}" for n in range(10)]
     assert (first.number, first.size, first.total_count) == (1, 10, 25)
@@ -312,25 +332,27 @@ def test_paging_answers_the_page_its_size_and_the_total(units: Units) -> None:
 
 
 @BOTH
-def test_paging_with_a_filter_counts_only_the_matches(units: Units) -> None:
+def test_paging_with_a_filter_counts_only_the_matches(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     for n in range(12):
-        units.create(world.uow, world.clock, name=f"{'even' if n % 2 == 0 else 'odd'} {n}")
+        units.create(f"{'even' if n % 2 == 0 else 'odd'} {n}")
         world.tick()
 
-    page = units.list(world.uow, NameQuery(page=PageRequest(2, 4), name="EVEN"))
+    page = units.list(NameQuery(page=PageRequest(2, 4), name="EVEN"))
 
     assert [u.name.value for u in page.items] == ["even 8", "even 10"]
     assert page.total_count == 6
 
 
 @BOTH
-def test_a_page_size_above_1000_is_served_as_1000(units: Units) -> None:
+def test_a_page_size_above_1000_is_served_as_1000(kind: str) -> None:
     world = World()
+    units = units_of(world, kind)
     for n in range(1001):
-        units.create(world.uow, world.clock, name=f"u{n}")
+        units.create(f"u{n}")
 
-    page = units.list(world.uow, NameQuery(page=PageRequest(1, 5000)))
+    page = units.list(NameQuery(page=PageRequest(1, 5000)))
 
     assert page.size == MAX_PAGE_SIZE == 1000
     assert len(page.items) == 1000

@@ -11,24 +11,19 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from tests.fakes.rendering import RecordingPdfRenderer, RenderFailed
-from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.invoice import InvoiceStatus
 from billtrack.domain.usecases.invoices import (
     InvoiceDetails,
-    change_invoice,
-    delete_invoice,
-    get_invoice,
 )
 from billtrack.domain.usecases.pipeline import (
     PDF_CONTENT_TYPE,
     RenderOutcome,
-    record_render_failure,
 )
 from billtrack.domain.usecases.views import InvoiceView
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.rendering import InvoiceDocument
+from tests.fakes.rendering import RecordingPdfRenderer, RenderFailed
 from tests.unit.usecases.fixtures import World
 
 
@@ -38,26 +33,34 @@ def issued(world: World) -> tuple[InvoiceView, RenderJob]:
     world.workday(employee.employee.id, date(2024, 10, 2), "8")
     world.workday(employee.employee.id, date(2024, 10, 1), "8")
     view = world.invoice(employee.employee.id, 2024, 10)
-    job = world.render_queue.receive()
-    assert job == RenderJob(view.invoice.id, 1)
-    world.render_queue.acknowledge(job)
-    return view, job
+    (delivery,) = world.render_queue.receive()
+    assert delivery.job == RenderJob(view.invoice.id, 1)
+    world.render_queue.acknowledge(delivery)
+    return view, delivery.job
+
+
+def mail_job_of(view: InvoiceView, revision: int) -> MailJob:
+    """The mail request a render of `revision` asks for, with what the original emailer's
+    messages carried (the issued() employee's address and name, the attachment's file name)."""
+    return MailJob(
+        view.invoice.id,
+        revision,
+        recipient="ada@example.com",
+        employee_name="Ada Lovelace",
+        file_name=f"invoice-{view.invoice.number}.pdf",
+    )
 
 
 def move_to_september(world: World, view: InvoiceView) -> None:
-    change_invoice(
-        world.uow,
-        world.clock,
-        world.render_queue,
-        view.invoice.id,
-        InvoiceDetails(9, 2024, view.invoice.employee_id),
-    )
+    details = InvoiceDetails(year=2024, month=9, employee_id=view.invoice.employee_id)
+    world.app.change_invoice(view.invoice.id, details)
 
 
 def drain(world: World) -> None:
     """Lose whatever the mail queue holds (a worker died with it, say)."""
-    while (job := world.mail_queue.receive()) is not None:
-        world.mail_queue.acknowledge(job)
+    while deliveries := world.mail_queue.receive():
+        for delivery in deliveries:
+            world.mail_queue.acknowledge(delivery)
 
 
 # -- render ---------------------------------------------------------------------------------------
@@ -71,7 +74,7 @@ def test_render_stores_the_pdf_marks_generated_and_asks_for_the_mail() -> None:
     outcome = world.render(job)
 
     assert outcome is RenderOutcome.RENDERED
-    invoice = get_invoice(world.uow, view.invoice.id).invoice
+    invoice = world.app.get_invoice(view.invoice.id).invoice
     key = view.invoice.pdf_key_for(1)
     assert invoice.status is InvoiceStatus.GENERATED
     assert invoice.pdf_key == key
@@ -82,7 +85,7 @@ def test_render_stores_the_pdf_marks_generated_and_asks_for_the_mail() -> None:
     assert content_type == PDF_CONTENT_TYPE == "application/pdf"
     assert data.startswith(b"%PDF-")
     assert world.storage.puts == 1
-    assert world.mail_queue.pending() == [MailJob(view.invoice.id, 1)]
+    assert world.mail_queue.pending() == [mail_job_of(view, 1)]
     assert world.owed_renders() == []
 
 
@@ -115,7 +118,7 @@ def test_a_second_delivery_does_no_work_again() -> None:
     world = World()
     view, job = issued(world)
     world.render(job)
-    generated = get_invoice(world.uow, view.invoice.id).invoice
+    generated = world.app.get_invoice(view.invoice.id).invoice
     world.clock.advance(timedelta(minutes=1))
 
     again = world.render(job)
@@ -123,7 +126,7 @@ def test_a_second_delivery_does_no_work_again() -> None:
     assert again in (RenderOutcome.ALREADY_DONE, RenderOutcome.STALE)
     assert world.storage.puts == 1
     assert len(world.renderer.rendered) == 1
-    assert get_invoice(world.uow, view.invoice.id).invoice == generated
+    assert world.app.get_invoice(view.invoice.id).invoice == generated
     # However often the mail is asked for, it goes out once.
     assert world.run_mail_worker().count(True) == 1
     assert len(world.mailer.sent) == 1
@@ -148,7 +151,7 @@ def test_a_job_for_an_unknown_or_deleted_invoice_is_acknowledged_without_work(ca
         job = RenderJob(uuid4(), 1)
     else:
         view, job = issued(world)
-        delete_invoice(world.uow, world.clock, view.invoice.id)
+        world.app.delete_invoice(view.invoice.id)
 
     outcome = world.render(job)
 
@@ -168,7 +171,7 @@ def test_a_stale_job_does_not_store_or_mark_generated() -> None:
     outcome = world.render(old_job)
 
     assert outcome is RenderOutcome.STALE
-    invoice = get_invoice(world.uow, view.invoice.id).invoice
+    invoice = world.app.get_invoice(view.invoice.id).invoice
     assert invoice.revision == 2
     assert invoice.status is InvoiceStatus.PENDING
     assert not invoice.is_url_ready
@@ -183,19 +186,20 @@ def test_jobs_out_of_order_end_with_the_newest_revision() -> None:
     world = World()
     view, old_job = issued(world)
     move_to_september(world, view)
-    new_job = world.render_queue.receive()
+    (delivery,) = world.render_queue.receive()
+    new_job = delivery.job
     assert new_job == RenderJob(view.invoice.id, 2)
 
     assert world.render(new_job) is RenderOutcome.RENDERED
     assert world.render(old_job) is RenderOutcome.STALE
 
-    invoice = get_invoice(world.uow, view.invoice.id).invoice
+    invoice = world.app.get_invoice(view.invoice.id).invoice
     assert invoice.status is InvoiceStatus.GENERATED
     assert invoice.pdf_key == invoice.pdf_key_for(2)
     assert invoice.pdf_key != invoice.pdf_key_for(1)
     assert list(world.storage.objects) == [invoice.pdf_key_for(2)]
     assert world.renderer.rendered[0].period_label == "September 2024"
-    assert world.mail_queue.pending() == [MailJob(view.invoice.id, 2)]
+    assert world.mail_queue.pending() == [mail_job_of(view, 2)]
 
 
 class ChangingRenderer(RecordingPdfRenderer):
@@ -210,18 +214,14 @@ class ChangingRenderer(RecordingPdfRenderer):
     def render(self, document: InvoiceDocument, /) -> bytes:
         pdf = super().render(document)
         assert self.invoice_id is not None
-        other = InMemoryUnitOfWork(self.world.uow.store)
+        # Another request, with a unit of work of its own.
+        other = self.world.concurrent_app()
         if self.change == "moved":
-            view = get_invoice(other, self.invoice_id)
-            change_invoice(
-                other,
-                self.world.clock,
-                self.world.render_queue,
-                self.invoice_id,
-                InvoiceDetails(9, 2024, view.invoice.employee_id),
-            )
+            view = other.get_invoice(self.invoice_id)
+            details = InvoiceDetails(year=2024, month=9, employee_id=view.invoice.employee_id)
+            other.change_invoice(self.invoice_id, details)
         else:
-            delete_invoice(other, self.world.clock, self.invoice_id)
+            other.delete_invoice(self.invoice_id)
         return pdf
 
 
@@ -259,14 +259,14 @@ def test_a_renderer_failure_raises_leaves_pending_and_the_next_delivery_succeeds
     with pytest.raises(RenderFailed):
         world.render(job)
 
-    pending = get_invoice(world.uow, view.invoice.id).invoice
+    pending = world.app.get_invoice(view.invoice.id).invoice
     assert pending.status is InvoiceStatus.PENDING
     assert world.storage.puts == 0
     assert world.mail_queue.pending() == []
     assert world.owed_renders() == [job]
 
     assert world.render(job) is RenderOutcome.RENDERED
-    assert get_invoice(world.uow, view.invoice.id).invoice.status is InvoiceStatus.GENERATED
+    assert world.app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.GENERATED
     assert world.storage.puts == 1
 
 
@@ -278,7 +278,7 @@ def test_storage_down_raises_unavailable_and_leaves_pending() -> None:
     with pytest.raises(DependencyUnavailable):
         world.render(job)
 
-    invoice = get_invoice(world.uow, view.invoice.id).invoice
+    invoice = world.app.get_invoice(view.invoice.id).invoice
     assert invoice.status is InvoiceStatus.PENDING
     assert invoice.pdf_key is None
     assert world.storage.objects == {}
@@ -294,9 +294,9 @@ def test_record_render_failure_marks_failed_with_the_reason_and_settles_the_outb
     world = World()
     view, job = issued(world)
 
-    record_render_failure(job, "Chromium crashed three times", uow=world.uow)
+    world.app.record_render_failure(job, "Chromium crashed three times")
 
-    invoice = get_invoice(world.uow, view.invoice.id).invoice
+    invoice = world.app.get_invoice(view.invoice.id).invoice
     assert invoice.status is InvoiceStatus.FAILED
     assert invoice.error == "Chromium crashed three times"
     assert not invoice.is_url_ready
@@ -309,15 +309,15 @@ def test_record_render_failure_marks_failed_with_the_reason_and_settles_the_outb
 def test_a_failed_invoice_moved_to_another_month_is_rendered_again() -> None:
     world = World()
     view, job = issued(world)
-    record_render_failure(job, "Chromium crashed", uow=world.uow)
+    world.app.record_render_failure(job, "Chromium crashed")
 
     move_to_september(world, view)
 
-    moved = get_invoice(world.uow, view.invoice.id).invoice
+    moved = world.app.get_invoice(view.invoice.id).invoice
     assert moved.status is InvoiceStatus.PENDING
     assert moved.error is None
     assert world.run_render_worker() == [RenderOutcome.RENDERED]
-    rendered = get_invoice(world.uow, view.invoice.id).invoice
+    rendered = world.app.get_invoice(view.invoice.id).invoice
     assert rendered.status is InvoiceStatus.GENERATED
     assert rendered.pdf_key == view.invoice.pdf_key_for(2)
 
@@ -328,7 +328,7 @@ def test_record_render_failure_of_a_stale_revision_changes_nothing() -> None:
     move_to_september(world, view)
     before = world.stored_invoice(view.invoice.id)
 
-    record_render_failure(old_job, "too late", uow=world.uow)
+    world.app.record_render_failure(old_job, "too late")
 
     assert world.stored_invoice(view.invoice.id) == before
     assert world.owed_renders() == [RenderJob(view.invoice.id, 2)]
@@ -339,9 +339,9 @@ def test_record_render_failure_after_success_keeps_generated() -> None:
     view, job = issued(world)
     world.render(job)
 
-    record_render_failure(job, "dead letter of an earlier attempt", uow=world.uow)
+    world.app.record_render_failure(job, "dead letter of an earlier attempt")
 
-    invoice = get_invoice(world.uow, view.invoice.id).invoice
+    invoice = world.app.get_invoice(view.invoice.id).invoice
     assert invoice.status is InvoiceStatus.GENERATED
     assert invoice.error is None
 
@@ -349,7 +349,7 @@ def test_record_render_failure_after_success_keeps_generated() -> None:
 def test_record_render_failure_of_an_unknown_invoice_is_harmless() -> None:
     world = World()
 
-    record_render_failure(RenderJob(uuid4(), 1), "gone", uow=world.uow)
+    world.app.record_render_failure(RenderJob(uuid4(), 1), "gone")
 
     assert world.owed_renders() == []
 
@@ -361,8 +361,9 @@ def test_mail_sends_the_stored_pdf_to_the_employee_once() -> None:
     world = World()
     view, job = issued(world)
     world.render(job)
-    mail_job = world.mail_queue.receive()
-    assert mail_job == MailJob(view.invoice.id, 1)
+    (delivery,) = world.mail_queue.receive()
+    mail_job = delivery.job
+    assert mail_job == mail_job_of(view, 1)
 
     assert world.mail(mail_job) is True
 
@@ -438,7 +439,7 @@ def test_no_mail_before_the_pdf_is_stored_or_for_a_stale_revision_or_deleted_inv
     assert world.mail(MailJob(view.invoice.id, 1)) is False  # revision 1 is stale
 
     world.run_render_worker()
-    delete_invoice(world.uow, world.clock, view.invoice.id)
+    world.app.delete_invoice(view.invoice.id)
     assert world.mail(MailJob(view.invoice.id, 2)) is False  # deleted
     assert world.mail(MailJob(uuid4(), 1)) is False  # unknown
     assert world.mailer.sent == []

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from tests.fakes.security import FastPasswordHasher
 from billtrack.domain.model.errors import (
     AuthenticationFailed,
     Conflict,
@@ -15,25 +15,18 @@ from billtrack.domain.model.errors import (
     ValidationFailed,
 )
 from billtrack.domain.model.user import User
-from billtrack.domain.usecases.users import (
-    add_first_user,
-    add_user,
-    authenticate,
-    change_password,
-    list_users,
-    log_in,
-)
+from tests.fakes.security import FastPasswordHasher
 from tests.unit.usecases.fixtures import World
 
 PASSWORD = "correct horse"
 
 
 def add(world: World, email: str = "admin@example.com", password: str = PASSWORD) -> User:
-    return add_user(world.uow, world.hasher, world.clock, email=email, password=password)
+    return world.app.add_user(email=email, password=password)
 
 
 def login(world: World, email: str = "admin@example.com", password: str = PASSWORD) -> str:
-    return log_in(world.uow, world.hasher, world.tokens, email=email, password=password)
+    return world.app.log_in(email=email, password=password)
 
 
 def stored_user(world: World, user: User) -> User:
@@ -55,7 +48,7 @@ def test_add_user_stores_a_hash_not_the_password() -> None:
     assert user.created_at == world.clock.now()
     assert PASSWORD not in user.password_hash
     assert world.hasher.verify(PASSWORD, user.password_hash)
-    assert list_users(world.uow) == [user]
+    assert world.app.list_users() == [user]
     assert world.uow.commits == 1
 
 
@@ -81,7 +74,7 @@ def test_add_user_refuses_a_bad_email_or_password(
         add(world, email=email, password=password)
 
     assert set(failure.value.errors) == fields
-    assert list_users(world.uow) == []
+    assert world.app.list_users() == []
 
 
 def test_a_password_of_8_characters_is_enough() -> None:
@@ -100,32 +93,28 @@ def test_a_second_user_with_the_same_email_in_any_case_is_a_conflict() -> None:
         add(world, email="ADMIN@example.COM", password="another password")
 
     assert isinstance(refused.value, Conflict)
-    assert list_users(world.uow) == [first]
+    assert world.app.list_users() == [first]
 
 
 def test_add_first_user_only_when_there_is_none() -> None:
     world = World()
 
-    first = add_first_user(
-        world.uow, world.hasher, world.clock, email="first@example.com", password=PASSWORD
-    )
-    second = add_first_user(
-        world.uow, world.hasher, world.clock, email="second@example.com", password=PASSWORD
-    )
+    first = world.app.add_first_user(email="first@example.com", password=PASSWORD)
+    second = world.app.add_first_user(email="second@example.com", password=PASSWORD)
 
     assert first is not None
     assert first.email.value == "first@example.com"
     assert second is None
-    assert [u.email.value for u in list_users(world.uow)] == ["first@example.com"]
+    assert [u.email.value for u in world.app.list_users()] == ["first@example.com"]
 
 
 def test_add_first_user_checks_what_it_creates() -> None:
     world = World()
 
     with pytest.raises(ValidationFailed):
-        add_first_user(world.uow, world.hasher, world.clock, email="x", password=PASSWORD)
+        world.app.add_first_user(email="x", password=PASSWORD)
 
-    assert list_users(world.uow) == []
+    assert world.app.list_users() == []
 
 
 def test_list_users_is_sorted_by_email_ignoring_case() -> None:
@@ -133,7 +122,7 @@ def test_list_users_is_sorted_by_email_ignoring_case() -> None:
     for email in ["carol@example.com", "Bob@example.com", "alice@example.com", "dave@example.com"]:
         add(world, email=email)
 
-    assert [u.email.value for u in list_users(world.uow)] == [
+    assert [u.email.value for u in world.app.list_users()] == [
         "alice@example.com",
         "Bob@example.com",
         "carol@example.com",
@@ -150,7 +139,7 @@ def test_log_in_gives_a_token_that_authenticates_the_user() -> None:
 
     token = login(world)
 
-    assert authenticate(world.uow, world.tokens, token) == user
+    assert world.app.authenticate(token) == user
 
 
 def test_log_in_compares_emails_ignoring_case_and_surrounding_space() -> None:
@@ -159,7 +148,7 @@ def test_log_in_compares_emails_ignoring_case_and_surrounding_space() -> None:
 
     token = login(world, email="  aDMIN@example.COM ")
 
-    assert authenticate(world.uow, world.tokens, token).id == user.id
+    assert world.app.authenticate(token).id == user.id
 
 
 @pytest.mark.parametrize(
@@ -190,13 +179,13 @@ def test_a_bad_or_expired_token_does_not_authenticate() -> None:
     token = login(world)
 
     with pytest.raises(AuthenticationFailed):
-        authenticate(world.uow, world.tokens, token + "x")
+        world.app.authenticate(token + "x")
     with pytest.raises(AuthenticationFailed):
-        authenticate(world.uow, world.tokens, "")
+        world.app.authenticate("")
 
     world.clock.advance(timedelta(hours=24))
     with pytest.raises(AuthenticationFailed):
-        authenticate(world.uow, world.tokens, token)
+        world.app.authenticate(token)
 
 
 def test_a_token_of_a_deleted_user_does_not_authenticate() -> None:
@@ -208,7 +197,7 @@ def test_a_token_of_a_deleted_user_does_not_authenticate() -> None:
         world.uow.commit()
 
     with pytest.raises(AuthenticationFailed):
-        authenticate(world.uow, world.tokens, token)
+        world.app.authenticate(token)
     with pytest.raises(AuthenticationFailed):
         login(world)
 
@@ -233,16 +222,16 @@ def test_log_in_rehashes_a_hash_in_an_older_format() -> None:
     hasher = UpgradingHasher()
     commits = world.uow.commits
 
-    token = log_in(world.uow, hasher, world.tokens, email="admin@example.com", password=PASSWORD)
+    token = replace(world.app, hasher=hasher).log_in(email="admin@example.com", password=PASSWORD)
 
     rehashed = stored_user(world, user)
     assert rehashed.password_hash != user.password_hash
     assert hasher.verify(PASSWORD, rehashed.password_hash)
     assert world.uow.commits == commits + 1
-    assert authenticate(world.uow, world.tokens, token).id == user.id
+    assert world.app.authenticate(token).id == user.id
 
     # Up to date now: the next login writes nothing.
-    log_in(world.uow, hasher, world.tokens, email="admin@example.com", password=PASSWORD)
+    replace(world.app, hasher=hasher).log_in(email="admin@example.com", password=PASSWORD)
     assert stored_user(world, user).password_hash == rehashed.password_hash
     assert world.uow.commits == commits + 1
 
@@ -253,7 +242,7 @@ def test_a_wrong_password_never_rehashes() -> None:
     hasher = UpgradingHasher()
 
     with pytest.raises(AuthenticationFailed):
-        log_in(world.uow, hasher, world.tokens, email="admin@example.com", password="wrong!!!")
+        replace(world.app, hasher=hasher).log_in(email="admin@example.com", password="wrong!!!")
 
     assert stored_user(world, user).password_hash == user.password_hash
 
@@ -276,9 +265,7 @@ def test_change_password_lets_in_with_the_new_one_only() -> None:
     world = World()
     user = add(world, email="Admin@Example.com")
 
-    changed = change_password(
-        world.uow, world.hasher, email=" admin@example.COM ", password="a new password"
-    )
+    changed = world.app.change_password(email=" admin@example.COM ", password="a new password")
 
     assert changed.id == user.id
     assert stored_user(world, user).password_hash == changed.password_hash
@@ -292,7 +279,7 @@ def test_change_password_refuses_a_short_password_and_keeps_the_old_one() -> Non
     user = add(world)
 
     with pytest.raises(ValidationFailed) as failure:
-        change_password(world.uow, world.hasher, email="admin@example.com", password="short")
+        world.app.change_password(email="admin@example.com", password="short")
 
     assert set(failure.value.errors) == {"password"}
     assert stored_user(world, user).password_hash == user.password_hash
@@ -304,4 +291,4 @@ def test_change_password_of_an_unknown_user_is_not_found() -> None:
     add(world)
 
     with pytest.raises(NotFound):
-        change_password(world.uow, world.hasher, email="nobody@example.com", password=PASSWORD)
+        world.app.change_password(email="nobody@example.com", password=PASSWORD)

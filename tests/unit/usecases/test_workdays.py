@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.fakes.clock import ManualClock
 from billtrack.domain.model.errors import (
     Conflict,
     DuplicateWorkday,
@@ -18,18 +17,12 @@ from billtrack.domain.model.errors import (
     NotFound,
     ValidationFailed,
 )
-from billtrack.domain.usecases.employees import delete_employee
-from billtrack.domain.usecases.invoices import delete_invoice
 from billtrack.domain.usecases.views import WorkdayView
 from billtrack.domain.usecases.workdays import (
     WorkdayDetails,
-    change_workday,
-    delete_workday,
-    get_workday,
-    list_workdays,
-    log_workday,
 )
 from billtrack.ports.queries import PageRequest, SortDirection, WorkdayQuery
+from tests.fakes.clock import ManualClock
 from tests.unit.usecases.fixtures import World
 
 OCT_1 = date(2024, 10, 1)
@@ -37,17 +30,19 @@ SEP_30 = date(2024, 9, 30)
 
 
 def log(world: World, employee_id: UUID, day: date, hours: str = "8") -> WorkdayView:
-    return log_workday(world.uow, world.clock, WorkdayDetails(day, Decimal(hours), employee_id))
+    return world.app.log_workday(
+        WorkdayDetails(day=day, hours=Decimal(hours), employee_id=employee_id)
+    )
 
 
 def refused_fields(world: World, details: WorkdayDetails) -> set[str]:
     with pytest.raises(ValidationFailed) as failure:
-        log_workday(world.uow, world.clock, details)
+        world.app.log_workday(details)
     return set(failure.value.errors)
 
 
 def all_workdays(world: World) -> list[WorkdayView]:
-    return list(list_workdays(world.uow, WorkdayQuery(page=PageRequest(1, 1000))).items)
+    return list(world.app.list_workdays(WorkdayQuery(page=PageRequest(1, 1000))).items)
 
 
 # -- log -------------------------------------------------------------------------------------------
@@ -62,7 +57,7 @@ def test_log_answers_the_workday_with_its_employee_and_get_answers_the_same() ->
     assert view.workday.day == OCT_1
     assert view.workday.hours.value == Decimal("7.50")
     assert view.employee == employee
-    assert get_workday(world.uow, view.workday.id) == view
+    assert world.app.get_workday(view.workday.id) == view
 
 
 def test_today_is_fine_and_tomorrow_is_refused_under_date() -> None:
@@ -72,7 +67,10 @@ def test_today_is_fine_and_tomorrow_is_refused_under_date() -> None:
 
     assert log(world, employee.employee.id, today).workday.day == today
     fields = refused_fields(
-        world, WorkdayDetails(today + timedelta(days=1), Decimal(8), employee.employee.id)
+        world,
+        WorkdayDetails(
+            day=today + timedelta(days=1), hours=Decimal(8), employee_id=employee.employee.id
+        ),
     )
 
     assert fields == {"date"}
@@ -89,7 +87,9 @@ def test_bad_hours_are_refused_under_hours(hours: Decimal) -> None:
     world = World()
     employee = world.employee()
 
-    assert refused_fields(world, WorkdayDetails(OCT_1, hours, employee.employee.id)) == {"hours"}
+    assert refused_fields(
+        world, WorkdayDetails(day=OCT_1, hours=hours, employee_id=employee.employee.id)
+    ) == {"hours"}
     assert all_workdays(world) == []
 
 
@@ -102,16 +102,18 @@ def test_good_hours_are_kept_with_two_places(hours: str, stored: str) -> None:
 
     view = log(world, employee.employee.id, OCT_1, hours)
 
-    assert str(get_workday(world.uow, view.workday.id).workday.hours.value) == stored
+    assert str(world.app.get_workday(view.workday.id).workday.hours.value) == stored
 
 
 def test_an_unknown_or_deleted_employee_is_refused_under_employee_id() -> None:
     world = World()
     gone = world.employee()
-    delete_employee(world.uow, world.clock, gone.employee.id)
+    world.app.delete_employee(gone.employee.id)
 
     for employee_id in (uuid4(), gone.employee.id):
-        fields = refused_fields(world, WorkdayDetails(OCT_1, Decimal(8), employee_id))
+        fields = refused_fields(
+            world, WorkdayDetails(day=OCT_1, hours=Decimal(8), employee_id=employee_id)
+        )
         assert fields == {"employee_id"}
     assert all_workdays(world) == []
 
@@ -120,7 +122,9 @@ def test_every_bad_field_is_reported_at_once() -> None:
     world = World()
     tomorrow = world.clock.today() + timedelta(days=1)
 
-    assert refused_fields(world, WorkdayDetails(tomorrow, Decimal(0), uuid4())) == {
+    assert refused_fields(
+        world, WorkdayDetails(day=tomorrow, hours=Decimal(0), employee_id=uuid4())
+    ) == {
         "date",
         "hours",
         "employee_id",
@@ -156,7 +160,7 @@ def test_after_a_workday_is_deleted_its_date_is_free_again() -> None:
     world = World()
     employee = world.employee()
     first = log(world, employee.employee.id, OCT_1)
-    delete_workday(world.uow, world.clock, first.workday.id)
+    world.app.delete_workday(first.workday.id)
 
     second = log(world, employee.employee.id, OCT_1, "4")
 
@@ -174,7 +178,10 @@ def test_business_time_zone_decides_what_today_is() -> None:
 
     assert view.workday.day == tomorrow_in_utc
     fields = refused_fields(
-        world, WorkdayDetails(date(2024, 11, 17), Decimal(8), view.employee.employee.id)
+        world,
+        WorkdayDetails(
+            day=date(2024, 11, 17), hours=Decimal(8), employee_id=view.employee.employee.id
+        ),
     )
     assert fields == {"date"}
 
@@ -184,7 +191,8 @@ def test_in_utc_the_same_date_is_still_tomorrow() -> None:
     employee = world.employee()
 
     fields = refused_fields(
-        world, WorkdayDetails(date(2024, 11, 16), Decimal(8), employee.employee.id)
+        world,
+        WorkdayDetails(day=date(2024, 11, 16), hours=Decimal(8), employee_id=employee.employee.id),
     )
 
     assert fields == {"date"}
@@ -197,7 +205,8 @@ def test_business_time_zone_behind_utc_refuses_utc_today() -> None:
     employee = world.employee()
 
     fields = refused_fields(
-        world, WorkdayDetails(date(2024, 11, 15), Decimal(8), employee.employee.id)
+        world,
+        WorkdayDetails(day=date(2024, 11, 15), hours=Decimal(8), employee_id=employee.employee.id),
     )
 
     assert fields == {"date"}
@@ -211,16 +220,16 @@ def test_get_change_delete_of_an_unknown_or_deleted_workday_are_not_found() -> N
     world = World()
     employee = world.employee()
     gone = log(world, employee.employee.id, OCT_1)
-    delete_workday(world.uow, world.clock, gone.workday.id)
-    details = WorkdayDetails(OCT_1, Decimal(8), employee.employee.id)
+    world.app.delete_workday(gone.workday.id)
+    details = WorkdayDetails(day=OCT_1, hours=Decimal(8), employee_id=employee.employee.id)
 
     for workday_id in (uuid4(), gone.workday.id):
         with pytest.raises(NotFound):
-            get_workday(world.uow, workday_id)
+            world.app.get_workday(workday_id)
         with pytest.raises(NotFound):
-            change_workday(world.uow, world.clock, workday_id, details)
+            world.app.change_workday(workday_id, details)
         with pytest.raises(NotFound):
-            delete_workday(world.uow, world.clock, workday_id)
+            world.app.delete_workday(workday_id)
     assert all_workdays(world) == []
 
 
@@ -232,15 +241,13 @@ def test_change_to_the_same_date_is_fine() -> None:
     employee = world.employee()
     view = log(world, employee.employee.id, OCT_1, "8")
 
-    changed = change_workday(
-        world.uow,
-        world.clock,
+    changed = world.app.change_workday(
         view.workday.id,
-        WorkdayDetails(OCT_1, Decimal("6.25"), employee.employee.id),
+        WorkdayDetails(day=OCT_1, hours=Decimal("6.25"), employee_id=employee.employee.id),
     )
 
     assert changed.workday.hours.value == Decimal("6.25")
-    again = get_workday(world.uow, view.workday.id)
+    again = world.app.get_workday(view.workday.id)
     assert again.workday.hours.value == Decimal("6.25")
     assert again.workday.created_at == view.workday.created_at
 
@@ -251,15 +258,12 @@ def test_change_moves_the_workday_to_another_date_and_employee() -> None:
     grace = world.employee()
     view = log(world, ada.employee.id, OCT_1)
 
-    changed = change_workday(
-        world.uow,
-        world.clock,
-        view.workday.id,
-        WorkdayDetails(SEP_30, Decimal(4), grace.employee.id),
+    changed = world.app.change_workday(
+        view.workday.id, WorkdayDetails(day=SEP_30, hours=Decimal(4), employee_id=grace.employee.id)
     )
 
     assert changed.employee == grace
-    again = get_workday(world.uow, view.workday.id)
+    again = world.app.get_workday(view.workday.id)
     assert (again.workday.day, again.workday.employee_id) == (SEP_30, grace.employee.id)
 
 
@@ -270,14 +274,12 @@ def test_change_onto_another_workdays_date_is_a_conflict() -> None:
     other = log(world, employee.employee.id, SEP_30)
 
     with pytest.raises(DuplicateWorkday):
-        change_workday(
-            world.uow,
-            world.clock,
+        world.app.change_workday(
             other.workday.id,
-            WorkdayDetails(OCT_1, Decimal(8), employee.employee.id),
+            WorkdayDetails(day=OCT_1, hours=Decimal(8), employee_id=employee.employee.id),
         )
 
-    assert get_workday(world.uow, other.workday.id).workday.day == SEP_30
+    assert world.app.get_workday(other.workday.id).workday.day == SEP_30
 
 
 def test_change_checks_its_fields() -> None:
@@ -287,15 +289,13 @@ def test_change_checks_its_fields() -> None:
     tomorrow = world.clock.today() + timedelta(days=1)
 
     with pytest.raises(ValidationFailed) as failure:
-        change_workday(
-            world.uow,
-            world.clock,
+        world.app.change_workday(
             view.workday.id,
-            WorkdayDetails(tomorrow, Decimal("24.5"), uuid4()),
+            WorkdayDetails(day=tomorrow, hours=Decimal("24.5"), employee_id=uuid4()),
         )
 
     assert set(failure.value.errors) == {"date", "hours", "employee_id"}
-    assert get_workday(world.uow, view.workday.id) == view
+    assert world.app.get_workday(view.workday.id) == view
 
 
 # -- closed months ----------------------------------------------------------------------------------
@@ -320,25 +320,21 @@ def test_a_closed_month_refuses_every_change_and_nothing_changes() -> None:
 
     attempts: list[Callable[[], object]] = [
         lambda: log(world, employee_id, date(2024, 9, 2)),  # create inside
-        lambda: change_workday(  # change hours inside
-            world.uow,
-            world.clock,
+        lambda: world.app.change_workday(  # change hours inside
             september.workday.id,
-            WorkdayDetails(SEP_30, Decimal(2), employee_id),
+            WorkdayDetails(day=SEP_30, hours=Decimal(2), employee_id=employee_id),
         ),
-        lambda: change_workday(  # move out of it
-            world.uow,
-            world.clock,
+        lambda: world.app.change_workday(  # move out of it
             september.workday.id,
-            WorkdayDetails(OCT_1 + timedelta(days=1), Decimal(8), employee_id),
+            WorkdayDetails(
+                day=OCT_1 + timedelta(days=1), hours=Decimal(8), employee_id=employee_id
+            ),
         ),
-        lambda: change_workday(  # move into it
-            world.uow,
-            world.clock,
+        lambda: world.app.change_workday(  # move into it
             october.workday.id,
-            WorkdayDetails(date(2024, 9, 3), Decimal(8), employee_id),
+            WorkdayDetails(day=date(2024, 9, 3), hours=Decimal(8), employee_id=employee_id),
         ),
-        lambda: delete_workday(world.uow, world.clock, september.workday.id),  # delete inside
+        lambda: world.app.delete_workday(september.workday.id),  # delete inside
     ]
     for attempt in attempts:
         with pytest.raises(MonthClosed) as refused:
@@ -366,30 +362,25 @@ def test_moving_a_workday_to_another_employee_into_their_closed_month_is_refused
     movable = log(world, other.employee.id, date(2024, 9, 5))
 
     with pytest.raises(MonthClosed):
-        change_workday(
-            world.uow,
-            world.clock,
+        world.app.change_workday(
             movable.workday.id,
-            WorkdayDetails(date(2024, 9, 5), Decimal(8), closed_employee_id),
+            WorkdayDetails(day=date(2024, 9, 5), hours=Decimal(8), employee_id=closed_employee_id),
         )
 
-    assert get_workday(world.uow, movable.workday.id).workday.employee_id == other.employee.id
+    assert world.app.get_workday(movable.workday.id).workday.employee_id == other.employee.id
 
 
 def test_deleting_the_invoice_reopens_the_month() -> None:
     world = World()
     employee_id, september, _, invoice_id = closed_month(world)
 
-    delete_invoice(world.uow, world.clock, invoice_id)
+    world.app.delete_invoice(invoice_id)
 
     added = log(world, employee_id, date(2024, 9, 2))
-    changed = change_workday(
-        world.uow,
-        world.clock,
-        september.workday.id,
-        WorkdayDetails(SEP_30, Decimal(3), employee_id),
+    changed = world.app.change_workday(
+        september.workday.id, WorkdayDetails(day=SEP_30, hours=Decimal(3), employee_id=employee_id)
     )
-    delete_workday(world.uow, world.clock, added.workday.id)
+    world.app.delete_workday(added.workday.id)
     assert changed.workday.hours.value == Decimal("3.00")
     assert [w.workday.id for w in all_workdays(world) if w.workday.day.month == 9] == [
         september.workday.id
@@ -407,15 +398,15 @@ def test_list_filters_by_date_and_employee() -> None:
     log(world, ada.employee.id, SEP_30)
     g1 = log(world, grace.employee.id, OCT_1)
 
-    by_date = list_workdays(world.uow, WorkdayQuery(day=OCT_1))
-    by_employee = list_workdays(world.uow, WorkdayQuery(employee_id=grace.employee.id))
-    both = list_workdays(world.uow, WorkdayQuery(day=OCT_1, employee_id=ada.employee.id))
+    by_date = world.app.list_workdays(WorkdayQuery(day=OCT_1))
+    by_employee = world.app.list_workdays(WorkdayQuery(employee_id=grace.employee.id))
+    both = world.app.list_workdays(WorkdayQuery(day=OCT_1, employee_id=ada.employee.id))
 
     assert {w.workday.id for w in by_date.items} == {a1.workday.id, g1.workday.id}
     assert by_date.total_count == 2
     assert [w.workday.id for w in by_employee.items] == [g1.workday.id]
     assert [w.workday.id for w in both.items] == [a1.workday.id]
-    assert list_workdays(world.uow, WorkdayQuery(day=date(2024, 1, 1))).total_count == 0
+    assert world.app.list_workdays(WorkdayQuery(day=date(2024, 1, 1))).total_count == 0
 
 
 def test_list_sorts_by_date_in_both_directions_and_pages() -> None:
@@ -427,13 +418,13 @@ def test_list_sorts_by_date_in_both_directions_and_pages() -> None:
         world.tick()
 
     def listed(query: WorkdayQuery) -> list[date]:
-        return [w.workday.day for w in list_workdays(world.uow, query).items]
+        return [w.workday.day for w in world.app.list_workdays(query).items]
 
     assert listed(WorkdayQuery()) == days
     assert listed(WorkdayQuery(sort_by_date=SortDirection.ASC)) == sorted(days)
     assert listed(WorkdayQuery(sort_by_date=SortDirection.DESC)) == sorted(days, reverse=True)
-    second_page = list_workdays(
-        world.uow, WorkdayQuery(page=PageRequest(2, 3), sort_by_date=SortDirection.ASC)
+    second_page = world.app.list_workdays(
+        WorkdayQuery(page=PageRequest(2, 3), sort_by_date=SortDirection.ASC)
     )
     assert [w.workday.day for w in second_page.items] == [date(2024, 10, 3)]
     assert (second_page.number, second_page.size, second_page.total_count) == (2, 3, 4)
@@ -448,5 +439,5 @@ def test_workdays_of_the_same_date_keep_creation_order_when_sorted() -> None:
     expected = [v.workday.id for v in views]
 
     for direction in (SortDirection.ASC, SortDirection.DESC):
-        page = list_workdays(world.uow, WorkdayQuery(sort_by_date=direction))
+        page = world.app.list_workdays(WorkdayQuery(sort_by_date=direction))
         assert [w.workday.id for w in page.items] == expected

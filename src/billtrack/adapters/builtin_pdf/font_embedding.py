@@ -32,7 +32,7 @@ _NONSYMBOLIC = 32  # font descriptor flag: the font uses the standard Latin char
 class DocumentFont:
     """The characters one document draws in one font, and the PDF objects that embed them."""
 
-    def __init__(self, font: TrueTypeFont, resource_name: str) -> None:
+    def __init__(self, font: TrueTypeFont, resource_name: bytes) -> None:
         self.font = font
         self.resource_name = resource_name
         self._codes: dict[str, bytes] = {}
@@ -84,7 +84,7 @@ class DocumentFont:
             b"/FontDescriptor %d 0 R /DW 1000 /W [1 [%s]] /CIDToGIDMap /Identity >>"
             % (base_font, descriptor, widths)
         )
-        to_unicode = objects.add_stream(_to_unicode_cmap(characters))
+        to_unicode = objects.add_stream(_to_unicode_cmap(self._codes))
         return objects.add(
             b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H "
             b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (base_font, descendant, to_unicode)
@@ -97,10 +97,11 @@ class DocumentFont:
         return "".join(ascii_uppercase[byte % 26] for byte in digest[:6]).encode("ascii")
 
 
-def _to_unicode_cmap(characters: list[str]) -> bytes:
+def _to_unicode_cmap(codes: dict[str, bytes]) -> bytes:
+    """The CMap from each CID (as `codes` gives it, 4 hex digits) to its character in UTF-16BE."""
     entries = [
-        b"<%04X> <%s>" % (cid, character.encode("utf-16-be").hex().upper().encode("ascii"))
-        for cid, character in enumerate(characters, start=1)
+        b"<%s> <%s>" % (code, character.encode("utf-16-be").hex().encode("ascii"))
+        for character, code in codes.items()
     ]
     sections = []
     for start in range(0, len(entries), _BFCHAR_SECTION):

@@ -7,12 +7,16 @@ left uncompressed, so the bytes do not depend on the zlib build either.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 
-def number(value: float) -> str:
-    """A coordinate as PDF writes it: at most two decimals, no exponent, no "-0"."""
+@lru_cache(maxsize=4096)
+def number(value: float) -> bytes:
+    """A coordinate as PDF writes it: at most two decimals, no exponent, no "-0".
+
+    Cached: a page writes some 600 numbers, mostly the same few dozen coordinates and sizes."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return b"0" if text in ("-0", "") else text.encode("ascii")
 
 
 def text_string(text: str) -> bytes:

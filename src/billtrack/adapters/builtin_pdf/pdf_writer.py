@@ -44,22 +44,31 @@ class PageContent:
             x -= font.width(text, size)
         used = self._fonts.get(font)
         if used is None:
-            used = self._fonts[font] = DocumentFont(font, f"F{len(self._fonts) + 1}")
-        operands = f"BT {number(gray)} g /{used.resource_name} {number(size)} Tf "
-        operands += f"{number(x)} {number(y)} Td "
-        self._operators.append(operands.encode("ascii") + used.show(text) + b" Tj ET")
+            used = self._fonts[font] = DocumentFont(font, f"F{len(self._fonts) + 1}".encode())
+        self._operators.append(
+            b"BT %s g /%s %s Tf %s %s Td %s Tj ET"
+            % (
+                number(gray),
+                used.resource_name,
+                number(size),
+                number(x),
+                number(y),
+                used.show(text),
+            )
+        )
 
     def line(
         self, x1: float, y1: float, x2: float, y2: float, *, width: float, gray: float = 0.0
     ) -> None:
-        self._append(
-            f"q {number(width)} w {number(gray)} G "
-            f"{number(x1)} {number(y1)} m {number(x2)} {number(y2)} l S Q"
+        self._operators.append(
+            b"q %s w %s G %s %s m %s %s l S Q"
+            % (number(width), number(gray), number(x1), number(y1), number(x2), number(y2))
         )
 
     def fill_rect(self, x: float, y: float, width: float, height: float, *, gray: float) -> None:
-        self._append(
-            f"q {number(gray)} g {number(x)} {number(y)} {number(width)} {number(height)} re f Q"
+        self._operators.append(
+            b"q %s g %s %s %s %s re f Q"
+            % (number(gray), number(x), number(y), number(width), number(height))
         )
 
     @property
@@ -69,9 +78,6 @@ class PageContent:
 
     def to_bytes(self) -> bytes:
         return b"\n".join(self._operators) + b"\n"
-
-    def _append(self, operator: str) -> None:
-        self._operators.append(operator.encode("ascii"))
 
 
 def write_single_page_pdf(
@@ -89,7 +95,7 @@ def write_single_page_pdf(
     stream = objects.add_stream(content.to_bytes())
     fonts = [(font.resource_name, font.write(objects)) for font in content.fonts]
     info = objects.add(b"<< /Title %s /Producer (billtrack) >>" % text_string(title))
-    font_entries = b" ".join(b"/%s %d 0 R" % (name.encode("ascii"), ref) for name, ref in fonts)
+    font_entries = b" ".join(b"/%s %d 0 R" % (name, ref) for name, ref in fonts)
     objects.put(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % pages)
     objects.put(pages, b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page)
     objects.put(
@@ -98,8 +104,8 @@ def write_single_page_pdf(
         b"/Resources << /Font << %s >> >> /Contents %d 0 R >>"
         % (
             pages,
-            number(width).encode("ascii"),
-            number(height).encode("ascii"),
+            number(width),
+            number(height),
             font_entries,
             stream,
         ),

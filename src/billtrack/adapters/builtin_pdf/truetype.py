@@ -19,7 +19,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools ships no types
 
 # Composite glyph component flags (OpenType `glyf` table, "Composite glyph description").
 _ARG_1_AND_2_ARE_WORDS = 0x0001
@@ -51,7 +51,7 @@ class TrueTypeFont:
     """A TrueType font ready to measure text and to embed a subset of; immutable once read."""
 
     def __init__(self, data: bytes) -> None:
-        font = TTFont(io.BytesIO(data), lazy=False)
+        font = TTFont(io.BytesIO(data))
         head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
         self._scale = 1000 / head.unitsPerEm
         self.postscript_name: str = font["name"].getDebugName(6) or "Font"
@@ -142,11 +142,10 @@ class TrueTypeFont:
             if references:
                 patched = bytearray(outline)
                 for offset, part in references:
-                    new = renumbered.get(part)
-                    if new is None:
-                        new = renumbered[part] = len(sources)
+                    if part not in renumbered:
+                        renumbered[part] = len(sources)
                         sources.append(part)
-                    struct.pack_into(">H", patched, offset, new)
+                    struct.pack_into(">H", patched, offset, renumbered[part])
                 outline = bytes(patched)
             outlines.append(outline)
             index += 1
@@ -235,7 +234,8 @@ def _format_4_cmap(characters: Sequence[str]) -> bytes:
 
 def _checksum(data: bytes) -> int:
     padded = _padded(data)
-    return sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
+    words: tuple[int, ...] = struct.unpack(f">{len(padded) // 4}I", padded)
+    return sum(words) & 0xFFFFFFFF
 
 
 def _sfnt(tables: dict[str, bytes]) -> bytes:
