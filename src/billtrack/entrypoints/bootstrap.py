@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
-from billtrack.adapters.aws.clients import AwsConnection, s3_client, sqs_client
 from billtrack.adapters.aws.messages import (
     MAIL_MESSAGES,
     RENDER_MESSAGES,
     MalformedMessage,
     delivery_from_lambda_record,
 )
-from billtrack.adapters.aws.s3_storage import S3ObjectStorage
-from billtrack.adapters.aws.sqs_queue import SqsJobQueue
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
 from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.adapters.filesystem.mailer import FolderMailer
@@ -31,7 +28,6 @@ from billtrack.adapters.filesystem.storage import LocalFolderStorage
 from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.playwright.discovery import find_chromium
-from billtrack.adapters.playwright.renderer import PlaywrightPdfRenderer
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -46,6 +42,9 @@ from billtrack.ports.rendering import PdfRenderer
 from billtrack.ports.security import PasswordHasher, TokenIssuer
 from billtrack.ports.storage import ObjectStorage, SignedDownloads
 from billtrack.ports.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from billtrack.adapters.aws.clients import AwsConnection
 
 log = logging.getLogger(__name__)
 
@@ -115,15 +114,19 @@ def bootstrap(
         closers.append(engine.dispose)
         new_uow = _unit_of_work_factory(engine)
     built_probes["database"] = _database_probe(new_uow)
-    aws = AwsConnection(endpoint_url=settings.aws_endpoint_url)
     if render_queue is None or mail_queue is None:
-        made_render, made_mail = _queues(settings, aws, built_probes)
+        made_render, made_mail = _queues(settings, built_probes)
         render_queue = render_queue if render_queue is not None else made_render
         mail_queue = mail_queue if mail_queue is not None else made_mail
     if storage is None:
         if settings.storage == "s3":
+            # Imported here, as the other cloud and browser adapters are: a command that does
+            # not use them does not pay for loading boto3 or Playwright.
+            from billtrack.adapters.aws.clients import s3_client
+            from billtrack.adapters.aws.s3_storage import S3ObjectStorage
+
             assert settings.s3_bucket is not None, "checked by the settings"
-            s3 = S3ObjectStorage(settings.s3_bucket, s3_client(aws))
+            s3 = S3ObjectStorage(settings.s3_bucket, s3_client(_aws_connection(settings)))
             built_probes["storage"] = s3.probe
             storage = s3
         else:
@@ -160,14 +163,21 @@ def bootstrap(
     )
 
 
-def _queues(
-    settings: Settings, aws: AwsConnection, probes: dict[str, Probe]
-) -> tuple[RenderQueue, MailQueue]:
+def _aws_connection(settings: Settings) -> AwsConnection:
+    from billtrack.adapters.aws.clients import AwsConnection
+
+    return AwsConnection(endpoint_url=settings.aws_endpoint_url)
+
+
+def _queues(settings: Settings, probes: dict[str, Probe]) -> tuple[RenderQueue, MailQueue]:
     if settings.queue == "memory":
         return InMemoryQueue[RenderJob]("render queue"), InMemoryQueue[MailJob]("mail queue")
+    from billtrack.adapters.aws.clients import sqs_client
+    from billtrack.adapters.aws.sqs_queue import SqsJobQueue
+
     assert settings.sqs_queue_url, "checked by the settings"
     assert settings.sqs_mail_queue_url, "checked by the settings"
-    client = sqs_client(aws)
+    client = sqs_client(_aws_connection(settings))
     render = SqsJobQueue(
         client, settings.sqs_queue_url, RENDER_MESSAGES, max_attempts=settings.sqs_max_receive
     )
@@ -193,6 +203,8 @@ def _renderer(settings: Settings, closers: list[Callable[[], None]]) -> PdfRende
             )
         log.info("PDF renderer: builtin, as no Chromium was found (set BILLTRACK_CHROMIUM_PATH)")
         return BuiltinPdfRenderer()
+    from billtrack.adapters.playwright.renderer import PlaywrightPdfRenderer
+
     chromium = PlaywrightPdfRenderer(location.path, pool_size=settings.render_pages)
     closers.append(chromium.close)
     log.info("PDF renderer: Chromium %s", location.describe())
