@@ -17,3 +17,12 @@ class ObjectMissing(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(f"no stored object under {key!r}")
         self.key = key
+
+
+class MailRejected(Exception):
+    """The mail server refused a message for good (a 5xx answer, an address it does not know):
+    sending it again will not help."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -8,40 +8,31 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from billtrack.adapters.filesystem.files import write_atomically
+from billtrack.adapters.mime import mime_message
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.mail import MailMessage
 
 
-def to_email(message: MailMessage, sender: str, date: datetime) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.to
-    email["Subject"] = message.subject
-    email["Date"] = format_datetime(date)
-    email["Message-ID"] = make_msgid(domain="billtrack.local")
-    email.set_content(message.body)
-    for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        email.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
-    return email
-
-
 class FolderMailer:
-    def __init__(self, folder: Path, *, sender: str, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        sender: str,
+        now: Callable[[], datetime],
+        reply_to: str | None = None,
+    ) -> None:
         self._folder = folder
         self._sender = sender
+        self._reply_to = reply_to
         self._now = now
 
     def send(self, message: MailMessage, /) -> None:
         now = self._now()
-        email = to_email(message, self._sender, now)
+        email = mime_message(message, sender=self._sender, reply_to=self._reply_to, date=now)
         name = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         try:
             write_atomically(self._folder / name, email.as_bytes())

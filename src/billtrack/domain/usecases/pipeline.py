@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from billtrack.domain.model.invoice import Invoice
+from billtrack.domain.model.presentation import month_label
 from billtrack.domain.usecases.views import employee_views_by_id
 from billtrack.ports.clock import Clock
 from billtrack.ports.errors import DependencyUnavailable
@@ -23,10 +24,6 @@ from billtrack.ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 PDF_CONTENT_TYPE = "application/pdf"
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def dispatch_render(job: RenderJob, *, uow: UnitOfWork, queue: RenderQueue, clock: Clock) -> bool:
@@ -194,7 +191,7 @@ def invoice_document(invoice: Invoice, *, uow: UnitOfWork, issuer: Issuer) -> In
     return InvoiceDocument(
         number=str(invoice.number),
         issue_date=invoice.issued_on,
-        period_label=f"{MONTH_NAMES[invoice.period.month - 1]} {invoice.period.year}",
+        period_label=month_label(invoice.period),
         employee_name=view.employee.full_name,
         employee_email=view.employee.email.value,
         department=view.department.name.value,

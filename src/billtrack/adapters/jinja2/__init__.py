@@ -1,0 +1,1 @@
+"""Jinja2 templates: the invoice mail's text and HTML parts."""
