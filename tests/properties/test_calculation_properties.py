@@ -26,12 +26,8 @@ from billtrack.domain.model.calculation import (
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import Hours, Money
 from billtrack.domain.usecases.application import Application
-from billtrack.domain.usecases.employees import (
-    EmployeeDetails,
-)
-from billtrack.domain.usecases.invoices import (
-    InvoiceDetails,
-)
+from billtrack.domain.usecases.employees import EmployeeDetails
+from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from tests.fakes.application import in_memory_application
 from tests.fakes.clock import ManualClock

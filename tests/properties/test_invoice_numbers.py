@@ -23,9 +23,7 @@ from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
-from billtrack.domain.usecases.invoices import (
-    InvoiceDetails,
-)
+from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest
 from tests.fakes.application import in_memory_application

@@ -10,8 +10,11 @@ programs are opened with fontTools.
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -585,6 +588,27 @@ def test_rendering_the_same_document_twice_gives_identical_bytes() -> None:
 
     assert first == second
     assert _render(replace(document, number="2024-000043")) != first
+
+
+def test_another_process_writes_the_same_bytes_whatever_its_hash_seed_and_clock() -> None:
+    document = _document(workday_count=31, issuer=ISSUER, employee_name="Γιώργος Παπαδόπουλος")
+    script = (
+        "import sys\n"
+        "from tests.unit.adapters.test_builtin_pdf_renderer import ISSUER, _document, _render\n"
+        "document = _document(workday_count=31, issuer=ISSUER, "
+        "employee_name='Γιώργος Παπαδόπουλος')\n"
+        "sys.stdout.buffer.write(_render(document))\n"
+    )
+
+    for seed in ("1", "2"):
+        other = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+        assert other.stdout == _render(document)
 
 
 # --- money ------------------------------------------------------------------------------------

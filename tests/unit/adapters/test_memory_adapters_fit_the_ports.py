@@ -3,10 +3,12 @@ against its Protocol here."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
+import pytest
+from tests.fakes.application import in_memory_application
 from tests.fakes.clock import ManualClock
 from tests.fakes.rendering import RecordingPdfRenderer
 from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
@@ -91,3 +93,30 @@ def test_the_system_clock_takes_today_in_the_business_zone() -> None:
     ahead, behind = SystemClock(ZoneInfo("Pacific/Kiritimati")), SystemClock(ZoneInfo("Etc/GMT+12"))
     # UTC+14 and UTC-12 are 26 hours apart: their dates always differ, by one day or two.
     assert 1 <= (ahead.today() - behind.today()).days <= 2
+
+
+def test_the_manual_clock_stands_still_until_moved_and_refuses_naive_times() -> None:
+    from zoneinfo import ZoneInfo
+
+    clock = ManualClock(datetime(2024, 11, 15, 12, tzinfo=UTC), ZoneInfo("Pacific/Kiritimati"))
+    assert clock.now() == clock.now() == datetime(2024, 11, 15, 12, tzinfo=UTC)
+    assert clock.today() == date(2024, 11, 16)  # UTC+14
+    clock.advance(timedelta(hours=12))
+    assert clock.now() == datetime(2024, 11, 16, tzinfo=UTC)
+    clock.set(datetime(2025, 1, 1, 9, tzinfo=ZoneInfo("Europe/Berlin")))
+    assert clock.now() == datetime(2025, 1, 1, 8, tzinfo=UTC)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ManualClock(datetime(2024, 11, 15, 12))  # noqa: DTZ001 - refused on purpose
+    with pytest.raises(ValueError, match="timezone-aware"):
+        clock.set(datetime(2024, 11, 15, 12))  # noqa: DTZ001 - refused on purpose
+
+
+def test_the_fakes_wire_an_application_that_answers() -> None:
+    uow = InMemoryUnitOfWork()
+    app = in_memory_application(lambda: uow, ManualClock(datetime(2024, 11, 15, tzinfo=UTC)))
+
+    department = app.departments.create("Finance")
+
+    assert app.departments.get(department.id) == department
+    assert uow.commits == 1
+    assert app.readiness() == {}

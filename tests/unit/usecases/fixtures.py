@@ -1,5 +1,6 @@
-"""A small world of in-memory adapters for the use-case tests, and builders that go through the
-use cases themselves (so what a test sets up obeys the same rules as what it checks)."""
+"""A small world of in-memory adapters and test doubles for the use-case tests, the application
+wired with them, and builders that go through that application (so what a test sets up obeys the
+same rules as what it checks)."""
 
 from __future__ import annotations
 

@@ -10,9 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from billtrack.domain.model.errors import Conflict, DuplicateEmail, NotFound, ValidationFailed
-from billtrack.domain.usecases.employees import (
-    EmployeeDetails,
-)
+from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.views import EmployeeView
 from billtrack.ports.queries import (
     EmployeeQuery,

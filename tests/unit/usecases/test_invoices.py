@@ -19,12 +19,8 @@ from billtrack.domain.model.errors import (
 )
 from billtrack.domain.model.invoice import InvoiceStatus
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.employees import (
-    EmployeeDetails,
-)
-from billtrack.domain.usecases.invoices import (
-    InvoiceDetails,
-)
+from billtrack.domain.usecases.employees import EmployeeDetails
+from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.views import EmployeeView, InvoiceView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.jobs import RenderJob

@@ -12,9 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from billtrack.domain.model.invoice import InvoiceStatus
-from billtrack.domain.usecases.invoices import (
-    InvoiceDetails,
-)
+from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.pipeline import (
     PDF_CONTENT_TYPE,
     RenderOutcome,
@@ -461,3 +459,69 @@ def test_a_changed_invoice_is_rendered_and_mailed_again() -> None:
         == (world.storage.objects[view.invoice.pdf_key_for(2)][0])
     )
     assert "September 2024" in world.mailer.sent[1].subject
+
+
+# -- jobs without a revision (the original service's messages) -------------------------------------
+
+
+def test_a_job_without_a_revision_renders_the_current_revision() -> None:
+    world = World()
+    view, _ = issued(world)
+    move_to_september(world, view)
+    world.render_queue.receive()  # the revision 2 job, lost
+
+    outcome = world.render(RenderJob(view.invoice.id, None))
+
+    assert outcome is RenderOutcome.RENDERED
+    invoice = world.app.get_invoice(view.invoice.id).invoice
+    assert invoice.status is InvoiceStatus.GENERATED
+    assert invoice.pdf_key == view.invoice.pdf_key_for(2)
+    assert list(world.storage.objects) == [view.invoice.pdf_key_for(2)]
+    assert [d.period_label for d in world.renderer.rendered] == ["September 2024"]
+    assert world.owed_renders() == []
+    assert world.mail_queue.pending() == [mail_job_of(view, 2)]
+
+
+def test_a_job_without_a_revision_is_repeatable_like_any_other() -> None:
+    world = World()
+    view, _ = issued(world)
+    job = RenderJob(view.invoice.id, None)
+
+    assert world.render(job) is RenderOutcome.RENDERED
+    drain(world)
+    # Rendered, not yet mailed: the mail is asked for again, with nothing rendered again.
+    assert world.render(job) is RenderOutcome.ALREADY_DONE
+    assert world.run_mail_worker() == [True]
+    assert world.render(job) is RenderOutcome.STALE
+    assert world.storage.puts == 1
+    assert len(world.renderer.rendered) == 1
+    assert len(world.mailer.sent) == 1
+
+
+def test_a_job_without_a_revision_for_an_unknown_or_deleted_invoice_is_stale() -> None:
+    world = World()
+    view, _ = issued(world)
+    world.app.delete_invoice(view.invoice.id)
+
+    for invoice_id in (uuid4(), view.invoice.id):
+        assert world.render(RenderJob(invoice_id, None)) is RenderOutcome.STALE
+    assert world.renderer.rendered == []
+    assert world.mail_queue.pending() == []
+
+
+def test_giving_up_a_job_without_a_revision_fails_the_current_revision() -> None:
+    world = World()
+    view, _ = issued(world)
+    move_to_september(world, view)
+
+    world.app.record_render_failure(RenderJob(view.invoice.id, None), "Chromium crashed")
+
+    invoice = world.app.get_invoice(view.invoice.id).invoice
+    assert (invoice.revision, invoice.status, invoice.error) == (
+        2,
+        InvoiceStatus.FAILED,
+        "Chromium crashed",
+    )
+    assert world.owed_renders() == []
+    # Giving up a job of an invoice that is gone is harmless.
+    world.app.record_render_failure(RenderJob(uuid4(), None), "gone")

@@ -18,9 +18,7 @@ from billtrack.domain.model.errors import (
     ValidationFailed,
 )
 from billtrack.domain.usecases.views import WorkdayView
-from billtrack.domain.usecases.workdays import (
-    WorkdayDetails,
-)
+from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.queries import PageRequest, SortDirection, WorkdayQuery
 from tests.fakes.clock import ManualClock
 from tests.unit.usecases.fixtures import World

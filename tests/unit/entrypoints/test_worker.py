@@ -1,0 +1,302 @@
+"""The worker over in-memory queues: each job to its handler, a failure delivered again, the
+last failure given up (a render shows `failed` with the reason), batches in parallel, and a
+`run` that stops when told."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from uuid import uuid4
+
+import pytest
+
+from billtrack.adapters.memory.queues import InMemoryQueue
+from billtrack.domain.model.invoice import InvoiceStatus
+from billtrack.domain.usecases.views import InvoiceView
+from billtrack.entrypoints.worker.runner import (
+    BATCH_SIZE,
+    Worker,
+    WorkerReport,
+    drain,
+    start_in_background,
+)
+from billtrack.ports.jobs import MailJob, RenderJob
+from billtrack.ports.rendering import InvoiceDocument
+from tests.fakes.rendering import RecordingPdfRenderer
+from tests.unit.usecases.fixtures import World
+
+
+def world_with(*, render_attempts: int = 3, mail_attempts: int = 3) -> World:
+    return World(
+        render_queue=InMemoryQueue[RenderJob]("render queue", max_attempts=render_attempts),
+        mail_queue=InMemoryQueue[MailJob]("mail queue", max_attempts=mail_attempts),
+    )
+
+
+def invoiced(world: World, count: int = 1) -> list[InvoiceView]:
+    """`count` October invoices, each of a new employee with a workday; their renders queued."""
+    views = []
+    for _ in range(count):
+        employee = world.employee()
+        world.workday(employee.employee.id, date(2024, 10, 1))
+        views.append(world.invoice(employee.employee.id))
+    return views
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the worker did not get there in time"
+        time.sleep(0.01)
+
+
+# -- failures: delivered again, then given up -----------------------------------------------------
+
+
+@pytest.mark.parametrize("attempts", [1, 3])
+def test_a_render_that_fails_max_attempts_times_is_given_up_and_shows_failed(
+    attempts: int,
+) -> None:
+    world = world_with(render_attempts=attempts)
+    (view,) = invoiced(world)
+    world.renderer.failures_left = attempts
+    job = RenderJob(view.invoice.id, 1)
+
+    report = Worker(world.app).drain()
+
+    invoice = world.app.get_invoice(view.invoice.id).invoice
+    assert invoice.status is InvoiceStatus.FAILED
+    assert invoice.error == "RenderFailed: rendering 2024-000001 failed on purpose"
+    assert world.renderer.failures_left == 0  # tried exactly `attempts` times
+    assert world.render_queue.dead_letters == [job]
+    assert len(world.render_queue) == 0
+    assert report.given_up == [f"{job}: rendering 2024-000001 failed on purpose"]
+    assert (report.rendered, report.skipped, report.mailed) == (0, 0, 0)
+    assert world.owed_renders() == []
+    assert world.mail_queue.pending() == []
+    assert world.storage.puts == 0
+
+
+def test_a_render_that_fails_once_then_succeeds_is_rendered_and_mailed_once() -> None:
+    world = world_with(render_attempts=3)
+    (view,) = invoiced(world)
+    world.renderer.failures_left = 1
+
+    report = Worker(world.app).drain()
+
+    invoice = world.app.get_invoice(view.invoice.id).invoice
+    assert invoice.status is InvoiceStatus.GENERATED
+    assert invoice.error is None
+    assert len(world.renderer.rendered) == 1
+    assert world.storage.puts == 1
+    assert len(world.mailer.sent) == 1
+    assert (report.rendered, report.skipped, report.mailed, report.given_up) == (1, 0, 1, [])
+    assert world.render_queue.dead_letters == []
+    assert len(world.render_queue) == len(world.mail_queue) == 0
+
+
+def test_a_mail_that_fails_max_attempts_times_is_given_up_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = world_with(mail_attempts=2)
+    (view,) = invoiced(world)
+    world.mailer.available = False
+
+    with caplog.at_level(logging.ERROR):
+        report = Worker(world.app).drain()
+
+    (mail_job,) = world.mail_queue.dead_letters
+    assert (mail_job.invoice_id, mail_job.revision) == (view.invoice.id, 1)
+    assert len(report.given_up) == 1
+    assert (report.rendered, report.mailed) == (1, 0)
+    assert world.mailer.sent == []
+    assert "gave up mailing invoice" in caplog.text
+    # The PDF is stored all the same: the invoice stays generated.
+    assert world.app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.GENERATED
+
+
+# -- the handler table --------------------------------------------------------------------------
+
+
+def test_each_queue_s_jobs_go_to_their_handler() -> None:
+    world = World()
+    invoiced(world, 2)
+    world.render_queue.publish(RenderJob(uuid4(), 1))  # an invoice that is gone: stale
+    world.mail_queue.publish(MailJob(uuid4(), 1))  # nothing to mail
+    worker = Worker(world.app)
+
+    assert worker.work_once(world.render_queue) == 3
+    assert (worker.report.rendered, worker.report.skipped, worker.report.mailed) == (2, 1, 0)
+    assert world.mailer.sent == []
+
+    assert worker.work_once(world.mail_queue) == 3
+    assert (worker.report.rendered, worker.report.skipped, worker.report.mailed) == (2, 1, 2)
+    assert len(world.mailer.sent) == 2
+    assert worker.work_once(world.mail_queue) == 0
+    assert len(world.render_queue) == len(world.mail_queue) == 0
+
+
+def test_work_once_handles_one_batch_and_drain_works_until_both_queues_are_empty() -> None:
+    world = World()
+    invoiced(world, BATCH_SIZE + 2)
+    worker = Worker(world.app)
+
+    assert worker.work_once(world.render_queue) == BATCH_SIZE
+    assert len(world.mail_queue.pending()) == BATCH_SIZE
+    report = worker.drain()
+
+    assert report is worker.report
+    assert (report.rendered, report.mailed, report.given_up) == (BATCH_SIZE + 2, BATCH_SIZE + 2, [])
+    assert len(world.mailer.sent) == BATCH_SIZE + 2
+
+
+def test_the_report_counts_outcomes() -> None:
+    from billtrack.domain.usecases.pipeline import RenderOutcome
+
+    report = WorkerReport()
+    for outcome in [
+        RenderOutcome.RENDERED,
+        RenderOutcome.STALE,
+        RenderOutcome.ALREADY_DONE,
+        True,
+        False,
+        None,
+    ]:
+        report.count(outcome)
+
+    assert (report.rendered, report.skipped, report.mailed) == (1, 2, 1)
+
+
+# -- in parallel ----------------------------------------------------------------------------------
+
+
+class MeetingRenderer(RecordingPdfRenderer):
+    """Renders only when another render is under way at the same moment: a worker that renders
+    one at a time breaks the barrier."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(parties, timeout=5)
+        self.threads: set[str] = set()
+        self._lock = threading.Lock()
+
+    def render(self, document: InvoiceDocument, /) -> bytes:
+        with self._lock:
+            self.threads.add(threading.current_thread().name)
+        self.barrier.wait()
+        with self._lock:
+            return super().render(document)
+
+
+def test_parallelism_2_renders_a_batch_two_at_a_time_and_each_invoice_once() -> None:
+    renderer = MeetingRenderer(2)
+    world = World(renderer=renderer)
+    views = invoiced(world, 6)
+
+    report = Worker(world.concurrent_app(), parallelism=2).drain()
+
+    assert (report.rendered, report.mailed, report.given_up) == (6, 6, [])
+    assert len(renderer.threads) == 2
+    assert sorted(d.number for d in renderer.rendered) == [f"2024-{n:06d}" for n in range(1, 7)]
+    for view in views:
+        invoice = world.app.get_invoice(view.invoice.id).invoice
+        assert invoice.status is InvoiceStatus.GENERATED
+        assert invoice.pdf_key == view.invoice.pdf_key_for(1)
+    assert sorted(world.storage.objects) == sorted(v.invoice.pdf_key_for(1) for v in views)
+    assert sorted(m.to for m in world.mailer.sent) == sorted(
+        v.employee.employee.email.value for v in views
+    )
+    assert world.owed_renders() == []
+
+
+# -- running until stopped ------------------------------------------------------------------------
+
+
+def run_in_thread(worker: Worker, stop: threading.Event, **options: object) -> threading.Thread:
+    thread = threading.Thread(target=worker.run, args=(stop,), kwargs=options, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_run_works_until_the_stop_event_is_set_then_returns() -> None:
+    world = World()
+    app = world.concurrent_app()
+    (view,) = invoiced(world)
+    stop = threading.Event()
+
+    thread = run_in_thread(
+        Worker(app), stop, wait_seconds=0.05, sweep_every=timedelta(milliseconds=50)
+    )
+    wait_until(lambda: len(world.mailer.sent) == 1)
+    stop.set()
+    thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    assert app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.GENERATED
+    # Published when created and not owed since: the sweeps published nothing again.
+    assert len(world.renderer.rendered) == 1
+
+
+def test_run_publishes_at_start_what_the_outbox_owes() -> None:
+    world = World()
+    world.render_queue.available = False
+    (view,) = invoiced(world)  # committed, but never published
+    world.render_queue.available = True
+    stop = threading.Event()
+
+    thread = run_in_thread(Worker(world.concurrent_app()), stop, wait_seconds=0.05)
+    wait_until(lambda: len(world.mailer.sent) == 1)
+    stop.set()
+    thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    assert world.app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.GENERATED
+
+
+def test_run_with_the_stop_already_set_sweeps_once_and_returns() -> None:
+    world = World()
+    world.render_queue.available = False
+    (view,) = invoiced(world)
+    world.render_queue.available = True
+    stop = threading.Event()
+    stop.set()
+
+    Worker(world.concurrent_app()).run(stop, wait_seconds=0.05)
+
+    assert world.render_queue.pending() == [RenderJob(view.invoice.id, 1)]
+    assert world.renderer.rendered == []
+
+
+def test_run_keeps_going_while_a_queue_is_down_and_still_stops() -> None:
+    world = World()
+    (view,) = invoiced(world)
+    world.render_queue.available = False
+    stop = threading.Event()
+
+    thread = run_in_thread(Worker(world.concurrent_app()), stop, wait_seconds=0.05)
+    time.sleep(0.1)
+    assert thread.is_alive()
+    world.render_queue.available = True
+    wait_until(lambda: len(world.mailer.sent) == 1)
+    stop.set()
+    thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    assert world.app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.GENERATED
+
+
+def test_the_module_s_drain_and_background_worker() -> None:
+    world = World()
+    invoiced(world, 2)
+
+    assert drain(world.concurrent_app()).rendered == 2
+
+    invoiced(world, 1)
+    stop_worker = start_in_background(world.concurrent_app(), wait_seconds=0.05)
+    wait_until(lambda: len(world.mailer.sent) == 3)
+    stop_worker()
+
+    assert "billtrack-worker" not in {t.name for t in threading.enumerate()}
