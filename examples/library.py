@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
+from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
@@ -52,6 +53,7 @@ def main() -> None:
         storage=InMemoryObjectStorage(clock.now),
         renderer=BuiltinPdfRenderer(),
         mailer=InMemoryMailer(),
+        mail_composer=JinjaInvoiceMailComposer(),
         hasher=Argon2PasswordHasher(),
         tokens=JwtTokenIssuer("an example secret that is long enough", now=clock.now),
     )

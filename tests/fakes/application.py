@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
@@ -34,6 +35,7 @@ def in_memory_application(
         storage=InMemoryObjectStorage(clock.now),
         renderer=RecordingPdfRenderer(),
         mailer=InMemoryMailer(),
+        mail_composer=JinjaInvoiceMailComposer(),
         hasher=FastPasswordHasher(),
         tokens=InMemoryTokenIssuer(clock.now),
     )

@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Engine
 
+from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
@@ -73,6 +74,7 @@ def application(
         storage=InMemoryObjectStorage(CLOCK.now) if storage is None else storage,
         renderer=RecordingPdfRenderer() if renderer is None else renderer,
         mailer=InMemoryMailer(),
+        mail_composer=JinjaInvoiceMailComposer(),
         hasher=FastPasswordHasher(),
         tokens=InMemoryTokenIssuer(CLOCK.now),
     )

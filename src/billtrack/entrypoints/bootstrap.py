@@ -25,9 +25,11 @@ from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
 from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.adapters.filesystem.mailer import FolderMailer
 from billtrack.adapters.filesystem.storage import LocalFolderStorage
+from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.playwright.discovery import find_chromium
+from billtrack.adapters.smtp.mailer import SmtpMailer, SmtpServer
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -36,7 +38,7 @@ from billtrack.entrypoints.secret import derived_key
 from billtrack.entrypoints.settings import Settings
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
-from billtrack.ports.mail import Mailer
+from billtrack.ports.mail import InvoiceMailComposer, Mailer
 from billtrack.ports.queues import Delivery, MailQueue, RenderQueue
 from billtrack.ports.rendering import PdfRenderer
 from billtrack.ports.security import PasswordHasher, TokenIssuer
@@ -99,6 +101,7 @@ def bootstrap(
     signed_downloads: SignedDownloads | None = None,
     renderer: PdfRenderer | None = None,
     mailer: Mailer | None = None,
+    mail_composer: InvoiceMailComposer | None = None,
     hasher: PasswordHasher | None = None,
     tokens: TokenIssuer | None = None,
     probes: Mapping[str, Probe] | None = None,
@@ -149,9 +152,8 @@ def bootstrap(
         storage=storage,
         signed_downloads=signed_downloads,
         renderer=renderer,
-        mailer=mailer
-        if mailer is not None
-        else FolderMailer(settings.data_dir / "mail", sender=settings.mail_from, now=clock.now),
+        mailer=mailer if mailer is not None else _mailer(settings, clock),
+        mail_composer=mail_composer if mail_composer is not None else JinjaInvoiceMailComposer(),
         hasher=hasher if hasher is not None else Argon2PasswordHasher(),
         tokens=tokens
         if tokens is not None
@@ -187,6 +189,28 @@ def _queues(settings: Settings, probes: dict[str, Probe]) -> tuple[RenderQueue, 
     probes["render queue"] = render.probe
     probes["mail queue"] = mail.probe
     return render, mail
+
+
+def _mailer(settings: Settings, clock: Clock) -> Mailer:
+    """SMTP when a host is set, else the data folder's `mail/`."""
+    if settings.smtp_host is None:
+        return FolderMailer(
+            settings.data_dir / "mail",
+            sender=settings.mail_from,
+            reply_to=settings.mail_reply_to,
+            now=clock.now,
+        )
+    server = SmtpServer(
+        host=settings.smtp_host,
+        port=settings.smtp_port_or_default,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+    )
+    log.info("mail: SMTP %s:%d (%s)", server.host, server.port, server.security)
+    return SmtpMailer(
+        server, sender=settings.mail_from, reply_to=settings.mail_reply_to, now=clock.now
+    )
 
 
 def _renderer(settings: Settings, closers: list[Callable[[], None]]) -> PdfRenderer:

@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     """The signing secret, at least 32 bytes; by default generated once into the data folder."""
     mail_from: str = "billtrack <billtrack@localhost>"
+    mail_reply_to: str | None = None
+    smtp_host: str | None = None
+    """The mail server; without one, mails are written to the data folder's `mail/`."""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    """By default 587 with STARTTLS, 465 with TLS, 25 without."""
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
     cors_origins: str = ""
     """Comma-separated origins allowed to call the API from a browser."""
     token_lifetime: timedelta = timedelta(hours=24)
@@ -111,6 +119,12 @@ class Settings(BaseSettings):
             return self
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - a comparison
         return self.model_copy(update={"public_url": f"http://{shown}:{port}"})
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]
 
     @property
     def issuer(self) -> Issuer:

@@ -17,7 +17,8 @@ class RenderJob:
 
 @dataclass(frozen=True, slots=True)
 class MailJob:
-    """Mail the stored PDF of revision `revision` of an invoice to its employee.
+    """Mail the stored PDF of revision `revision` of an invoice to its employee: its `send`-th
+    mail (1 after rendering; each "send again" asks for the next).
 
     `recipient`, `employee_name` and `file_name` are what the original emailer's messages carried;
     the mail step takes the invoice's own data and uses these only to say what a message was for.
@@ -25,6 +26,7 @@ class MailJob:
 
     invoice_id: UUID
     revision: int
+    send: int = 1
     recipient: str = ""
     employee_name: str = ""
     file_name: str = ""

@@ -10,6 +10,7 @@ from decimal import Decimal
 from itertools import count
 from uuid import UUID
 
+from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
@@ -73,6 +74,7 @@ class World:
             storage=self.storage,
             renderer=self.renderer,
             mailer=self.mailer,
+            mail_composer=JinjaInvoiceMailComposer(),
             hasher=self.hasher,
             tokens=self.tokens,
             issuer=self.issuer,

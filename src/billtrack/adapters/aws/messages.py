@@ -60,6 +60,8 @@ class GeneratedInvoiceBody(_WireModel):
     message_type: Literal["GeneratedInvoice"] = Field(alias="MessageType")
     invoice_id: UUID = Field(alias="invoiceId")
     revision: StrictInt = Field(ge=1)
+    send: StrictInt = Field(default=1, ge=1)
+    """Which send of the revision: 1 after rendering, more for each "send again"."""
 
 
 def _problems(error: ValidationError) -> str:
@@ -95,6 +97,7 @@ def encode_mail_job(job: MailJob) -> str:
         MessageType=GENERATED_INVOICE,
         invoiceId=job.invoice_id,
         revision=job.revision,
+        send=job.send,
     )
     return body.model_dump_json(by_alias=True)
 
@@ -108,6 +111,7 @@ def decode_mail_job(body: str) -> MailJob:
     return MailJob(
         message.invoice_id,
         message.revision,
+        send=message.send,
         recipient=message.email_to,
         employee_name=message.employee_full_name,
         file_name=message.file_name,

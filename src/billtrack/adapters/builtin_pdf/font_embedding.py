@@ -26,7 +26,9 @@ from billtrack.adapters.builtin_pdf.truetype import TrueTypeFont
 
 # A CMap's bfchar sections hold at most 100 entries each (Adobe technical note 5411).
 _BFCHAR_SECTION = 100
-_NONSYMBOLIC = 32  # font descriptor flag: the font uses the standard Latin character set
+# Font descriptor flag "Symbolic": the font has glyphs outside Adobe's standard Latin set (Greek,
+# Cyrillic), which PDF 1.7, 9.8.2 says to state; viewers pick glyphs by CID here either way.
+_SYMBOLIC = 4
 
 
 class DocumentFont:
@@ -67,7 +69,7 @@ class DocumentFont:
             b"/ItalicAngle %d /Ascent %d /Descent %d /CapHeight %d /StemV %d /FontFile2 %d 0 R >>"
             % (
                 base_font,
-                _NONSYMBOLIC,
+                _SYMBOLIC,
                 *metrics.bounding_box,
                 round(metrics.italic_angle),
                 metrics.ascent,
@@ -84,7 +86,7 @@ class DocumentFont:
             b"/FontDescriptor %d 0 R /DW 1000 /W [1 [%s]] /CIDToGIDMap /Identity >>"
             % (base_font, descriptor, widths)
         )
-        to_unicode = objects.add_stream(_to_unicode_cmap(self._codes))
+        to_unicode = objects.add_stream(_to_unicode_cmap(self._codes, self.font.utf16_hex))
         return objects.add(
             b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H "
             b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (base_font, descendant, to_unicode)
@@ -97,12 +99,9 @@ class DocumentFont:
         return "".join(ascii_uppercase[byte % 26] for byte in digest[:6]).encode("ascii")
 
 
-def _to_unicode_cmap(codes: dict[str, bytes]) -> bytes:
+def _to_unicode_cmap(codes: dict[str, bytes], utf16_hex: dict[str, bytes]) -> bytes:
     """The CMap from each CID (as `codes` gives it, 4 hex digits) to its character in UTF-16BE."""
-    entries = [
-        b"<%s> <%s>" % (code, character.encode("utf-16-be").hex().encode("ascii"))
-        for character, code in codes.items()
-    ]
+    entries = [b"<%s> <%s>" % (code, utf16_hex[character]) for character, code in codes.items()]
     sections = []
     for start in range(0, len(entries), _BFCHAR_SECTION):
         chunk = entries[start : start + _BFCHAR_SECTION]

@@ -48,10 +48,14 @@ class FontMetrics:
 
 
 class TrueTypeFont:
-    """A TrueType font ready to measure text and to embed a subset of; immutable once read."""
+    """A TrueType font ready to measure text and to embed a subset of; nothing of it changes
+    once read, so one instance serves every render of the process (and its threads)."""
 
     def __init__(self, data: bytes) -> None:
         font = TTFont(io.BytesIO(data))
+        # The tables as the file has them: `getTableData` would compile again the tables read
+        # above, and compiling `head` stamps it with the time of day.
+        raw = font.reader
         head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
         self._scale = 1000 / head.unitsPerEm
         self.postscript_name: str = font["name"].getDebugName(6) or "Font"
@@ -72,23 +76,34 @@ class TrueTypeFont:
         }
         """Each covered character's advance, in 1/1000 em: what the PDF's `/W` array states."""
 
-        outlines = font.getTableData("glyf")
+        outlines = raw["glyf"]
         offsets = font["loca"].locations
         self._outlines = tuple(
             _padded(outlines[offsets[number] : offsets[number + 1]])
             for number in range(len(glyph_order))
         )
         self._component_references = tuple(_component_references(g) for g in self._outlines)
-        self._head = font.getTableData("head")
-        self._hhea = font.getTableData("hhea")
-        self._maxp = font.getTableData("maxp")
-        self._post = font.getTableData("post")
+        # Every subset has long loca offsets, and its checksum adjustment is computed last.
+        self._head = _patched(
+            raw["head"],
+            (_HEAD_CHECKSUM_ADJUSTMENT, ">I", 0),
+            (_HEAD_INDEX_TO_LOC_FORMAT, ">h", 1),
+        )
+        self._hhea = raw["hhea"]
+        self._maxp = raw["maxp"]
+        self._post = raw["post"]
+        self.utf16_hex: dict[str, bytes] = {
+            character: character.encode("utf-16-be").hex().upper().encode("ascii")
+            for character in self._glyph_of
+        }
+        """Each covered character in UTF-16BE, as hex digits: what a ToUnicode CMap maps to."""
 
-        capital_h = font["glyf"][glyph_order[self._glyph_of["H"]]]
+        # A glyph's outline starts with its bounding box: xMin, yMin, xMax, yMax after the count.
+        capital_h_top = struct.unpack_from(">h", self._outlines[self._glyph_of["H"]], 8)[0]
         self.metrics = FontMetrics(
             ascent=round(hhea.ascent * self._scale),
             descent=round(hhea.descent * self._scale),
-            cap_height=round(capital_h.yMax * self._scale),
+            cap_height=round(capital_h_top * self._scale),
             bounding_box=(
                 round(head.xMin * self._scale),
                 round(head.yMin * self._scale),
@@ -159,11 +174,7 @@ class TrueTypeFont:
         tables = {
             "cmap": _format_4_cmap(characters),
             "glyf": b"".join(outlines),
-            "head": _patched(
-                self._head,
-                (_HEAD_CHECKSUM_ADJUSTMENT, ">I", 0),
-                (_HEAD_INDEX_TO_LOC_FORMAT, ">h", 1),
-            ),
+            "head": self._head,
             "hhea": _patched(self._hhea, (_HHEA_NUMBER_OF_HMETRICS, ">H", glyph_count)),
             "hmtx": b"".join(self._metrics_entry[old] for old in sources),
             "loca": struct.pack(f">{len(locations)}I", *locations),
@@ -255,15 +266,21 @@ def _sfnt(tables: dict[str, bytes]) -> bytes:
     offset = len(directory) + 16 * count
     body = bytearray()
     head_offset = 0
+    file_checksum = 0
     for tag in sorted(tables):
         data = tables[tag]
         if tag == "head":
             head_offset = offset + len(body)
+        checksum = _checksum(data)
+        file_checksum += checksum
         directory += struct.pack(
-            ">4sIII", tag.encode("ascii"), _checksum(data), offset + len(body), len(data)
+            ">4sIII", tag.encode("ascii"), checksum, offset + len(body), len(data)
         )
         body += _padded(data)
+    # Every table starts on a 4-byte boundary, so the file's checksum is the directory's plus
+    # the tables' (their padding is zeros): no second pass over the whole file.
+    file_checksum += _checksum(bytes(directory))
     font = directory + body
-    adjustment = (_CHECKSUM_MAGIC - _checksum(bytes(font))) & 0xFFFFFFFF
+    adjustment = (_CHECKSUM_MAGIC - file_checksum) & 0xFFFFFFFF
     struct.pack_into(">I", font, head_offset + _HEAD_CHECKSUM_ADJUSTMENT, adjustment)
     return bytes(font)

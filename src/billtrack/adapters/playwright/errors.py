@@ -11,6 +11,7 @@ class RenderFailed(DependencyUnavailable):
 
     def __init__(self, detail: str) -> None:
         super().__init__("Chromium", detail)
+        self.detail = detail
 
 
 class ChromiumNotFound(Exception):

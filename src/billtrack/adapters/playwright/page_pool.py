@@ -34,7 +34,7 @@ LAUNCH_ARGUMENTS = (
     "--disable-quic",
 )
 CLOSE_TIMEOUT_SECONDS = 10.0
-# How long a page waits for a free slot before checking that the browser is still there.
+# How long a print waits for a free page before it looks again whether the browser is still there.
 IDLE_POLL_SECONDS = 1.0
 
 
@@ -87,10 +87,7 @@ class ChromiumPagePool:
         """Start Playwright and launch the browser, unless they run already."""
         self._refuse_if_closing()
         if self._playwright is None:
-            try:
-                self._playwright = await async_playwright().start()
-            except Exception as error:
-                raise RenderFailed(f"Playwright did not start: {error}") from error
+            self._playwright = await _start_playwright()
         await self._ensure_browser()
 
     async def print_pdf(self, html: str) -> bytes:
@@ -104,7 +101,8 @@ class ChromiumPagePool:
                 pdf = await asyncio.wait_for(self._print(pooled.page, html), self._print_timeout)
             except (PlaywrightError, TimeoutError) as error:
                 self._refuse_if_closing()
-                log.warning("Chromium failed to print a PDF (%s); trying again", _reason(error))
+                again = "; trying again" if first_failure is None else ", twice"
+                log.warning("Chromium failed to print a PDF (%s)%s", _reason(error), again)
                 first_failure = first_failure or error
                 await self._discard(pooled)
                 continue
@@ -195,7 +193,7 @@ class ChromiumPagePool:
             while not self._idle.empty():
                 await _close_page(self._idle.get_nowait().page)
             if old_browser is not None:
-                log.warning("Chromium is gone or broken; launching it again")
+                log.info("replacing a Chromium that is gone or broken (launch %d)", generation)
                 await _quietly(old_browser.close(), "closing a broken Chromium")
             browser = await self._launch()
             try:
@@ -212,19 +210,31 @@ class ChromiumPagePool:
     async def _launch(self) -> Browser:
         assert self._playwright is not None
         try:
-            browser = await self._playwright.chromium.launch(
-                executable_path=self._executable,
-                headless=True,
-                args=list(LAUNCH_ARGUMENTS),
-                timeout=self._launch_timeout * 1000,
-            )
-        except PlaywrightError as error:
-            raise RenderFailed(
-                f"Chromium at {self._executable} did not start: {_reason(error)}"
-            ) from error
+            browser = await self._launch_with(self._playwright)
+        except PlaywrightError as first_error:
+            # Playwright's driver process may have died with the browser (killed along with its
+            # process group, say): a new driver gets a second chance.
+            log.warning("Chromium did not start (%s); restarting Playwright", _reason(first_error))
+            await _quietly(self._playwright.stop(), "stopping Playwright")
+            self._playwright = None
+            self._playwright = await _start_playwright()
+            try:
+                browser = await self._launch_with(self._playwright)
+            except PlaywrightError as error:
+                raise RenderFailed(
+                    f"Chromium at {self._executable} did not start: {_reason(error)}"
+                ) from error
         browser.on("disconnected", self._on_disconnected)
         log.info("Chromium %s started from %s", browser.version, self._executable)
         return browser
+
+    async def _launch_with(self, playwright: Playwright) -> Browser:
+        return await playwright.chromium.launch(
+            executable_path=self._executable,
+            headless=True,
+            args=list(LAUNCH_ARGUMENTS),
+            timeout=self._launch_timeout * 1000,
+        )
 
     async def _new_page(self) -> Page:
         if self._context is None:
@@ -258,6 +268,13 @@ class ChromiumPagePool:
     def _refuse_if_closing(self) -> None:
         if self._closing:
             raise RenderFailed("the renderer is closed")
+
+
+async def _start_playwright() -> Playwright:
+    try:
+        return await async_playwright().start()
+    except Exception as error:
+        raise RenderFailed(f"Playwright did not start: {_reason(error)}") from error
 
 
 async def _close_page(page: Page) -> None:

@@ -34,7 +34,11 @@ CLOSE_TIMEOUT_SECONDS = 30.0
 
 
 def default_pool_size() -> int:
-    """One page per CPU: printing is CPU-bound in Chromium's renderer processes."""
+    """One page per CPU this process may run on: printing is CPU-bound in Chromium's renderer
+    processes, and each page costs one of them."""
+    if hasattr(os, "sched_getaffinity"):
+        # Fewer than os.cpu_count() in a container or under taskset.
+        return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
 
 
@@ -57,7 +61,7 @@ class PlaywrightPdfRenderer:
         launch_timeout: float = LAUNCH_TIMEOUT_SECONDS,
     ) -> None:
         self.executable_path = executable_path
-        self.pool_size = pool_size or default_pool_size()
+        self.pool_size = default_pool_size() if pool_size is None else pool_size
         self._render_timeout = render_timeout
         self._html = InvoiceHtml()
         self._pool = ChromiumPagePool(
@@ -66,7 +70,7 @@ class PlaywrightPdfRenderer:
             print_timeout=print_timeout,
             launch_timeout=launch_timeout,
         )
-        self._loop = EventLoopThread(name=f"chromium-{executable_path.name}")
+        self._loop = EventLoopThread(name="playwright-pdf-renderer")
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
@@ -96,7 +100,7 @@ class PlaywrightPdfRenderer:
         try:
             return self._run(self._pool.print_pdf(html), self._render_timeout)
         except RenderFailed as failure:
-            raise RenderFailed(f"invoice {document.number}: {failure}") from failure
+            raise RenderFailed(f"invoice {document.number}: {failure.detail}") from failure
 
     def close(self) -> None:
         """Stop the browser, Playwright and the event loop thread; calling it again is harmless."""
@@ -125,7 +129,8 @@ class PlaywrightPdfRenderer:
         self.close()
 
     def _run(self, coroutine: Coroutine[Any, Any, ResultT], timeout: float) -> ResultT:
-        """Run a coroutine of the pool on the loop; whatever goes wrong is a `RenderFailed`."""
+        """Run a coroutine of the pool on the loop; a call that runs out of time or meets a
+        stopped loop raises `RenderFailed`, as Chromium's own failures do."""
         try:
             return self._loop.run(coroutine, timeout)
         except RenderFailed:

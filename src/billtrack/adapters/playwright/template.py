@@ -7,7 +7,7 @@ from datetime import date
 
 import jinja2
 
-from billtrack.adapters.playwright.formatting import format_decimal, format_money, format_weekday
+from billtrack.domain.model.presentation import format_decimal, format_money, weekday_name
 from billtrack.ports.rendering import InvoiceDocument
 
 TEMPLATE_NAME = "invoice.html.j2"
@@ -28,7 +28,7 @@ class InvoiceHtml:
             lstrip_blocks=True,
         )
         self._environment.filters.update(
-            money=format_money, decimal=format_decimal, weekday=format_weekday, isodate=_isodate
+            money=format_money, decimal=format_decimal, weekday=weekday_name, isodate=_isodate
         )
         self._template = self._environment.get_template(TEMPLATE_NAME)
 

@@ -110,6 +110,11 @@ def invoice_row(invoice: Invoice) -> dict[str, Any]:
         "pdf_key": invoice.pdf_key,
         "generated_at": invoice.generated_at,
         "mailed_revision": invoice.mailed_revision,
+        "mail_requested": invoice.mail_requested,
+        "mail_sent": invoice.mail_sent,
+        "mail_claimed_at": invoice.mail_claimed_at,
+        "mailed_at": invoice.mailed_at,
+        "mail_error": invoice.mail_error,
         "created_at": invoice.created_at,
         "deleted_at": invoice.deleted_at,
     }
@@ -134,6 +139,11 @@ def invoice_from_row(row: Row) -> Invoice:
         pdf_key=row["pdf_key"],
         generated_at=row["generated_at"],
         mailed_revision=row["mailed_revision"],
+        mail_requested=row["mail_requested"],
+        mail_sent=row["mail_sent"],
+        mail_claimed_at=row["mail_claimed_at"],
+        mailed_at=row["mailed_at"],
+        mail_error=row["mail_error"],
         **_lifecycle(row),
     )
 

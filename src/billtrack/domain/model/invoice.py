@@ -8,7 +8,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from billtrack.domain.model.calculation import InvoiceTotals
-from billtrack.domain.model.errors import ValidationFailed
+from billtrack.domain.model.errors import NotReady, ValidationFailed
 from billtrack.domain.model.lifecycle import Entity
 from billtrack.domain.model.numbering import InvoiceNumber
 from billtrack.domain.model.period import YearMonth
@@ -21,6 +21,13 @@ MAX_ERROR_LENGTH = 2000
 class InvoiceStatus(enum.Enum):
     PENDING = "pending"
     GENERATED = "generated"
+    FAILED = "failed"
+
+
+class MailStatus(enum.Enum):
+    PENDING = "pending"
+    """A mail is owed (or the PDF it carries is not rendered yet)."""
+    SENT = "sent"
     FAILED = "failed"
 
 
@@ -55,6 +62,18 @@ class Invoice(Entity):
     generated_at: datetime | None = None
     mailed_revision: int | None = None
     """The revision whose PDF was last mailed to the employee."""
+    # Sends of the current revision are numbered: 1 is the mail after rendering, each "send
+    # again" asks for the next. A send is claimed before the mail server is called and recorded
+    # after, so a second worker never sends the same one (see the pipeline's mail step).
+    mail_requested: int = 0
+    """The send the current revision is owed up to (0 until its PDF is stored)."""
+    mail_sent: int = 0
+    """The last send of the current revision that went out."""
+    mail_claimed_at: datetime | None = None
+    """When a worker began sending `mail_requested`; None when no send is under way."""
+    mailed_at: datetime | None = None
+    mail_error: str | None = None
+    """Why the owed send failed for good (the mail server's words)."""
 
     @classmethod
     def issue(
@@ -102,13 +121,18 @@ class Invoice(Entity):
             revision=self.revision + 1,
             pdf_key=None,
             generated_at=None,
-        )
+        )._mail_reset()
 
     def retried(self) -> Invoice:
         """A failed invoice, to be rendered again (same totals, next revision)."""
         if self.status is not InvoiceStatus.FAILED:
             return self
-        return replace(self, status=InvoiceStatus.PENDING, error=None, revision=self.revision + 1)
+        return replace(
+            self,
+            status=InvoiceStatus.PENDING,
+            error=None,
+            revision=self.revision + 1,
+        )._mail_reset()
 
     def is_renderable(self, revision: int) -> bool:
         """Whether a render of `revision` still has work to do."""
@@ -119,19 +143,88 @@ class Invoice(Entity):
         if not self.is_renderable(revision):
             return self
         return replace(
-            self, status=InvoiceStatus.GENERATED, pdf_key=pdf_key, generated_at=at, error=None
+            self,
+            status=InvoiceStatus.GENERATED,
+            pdf_key=pdf_key,
+            generated_at=at,
+            error=None,
+        )._mail_reset(requested=1)
+
+    def _mail_reset(self, *, requested: int = 0) -> Invoice:
+        """A new revision's mail state: nothing owed until its PDF is stored."""
+        return replace(
+            self,
+            mail_requested=requested,
+            mail_sent=0,
+            mail_claimed_at=None,
+            mailed_at=None,
+            mail_error=None,
         )
 
-    def needs_mail(self, revision: int) -> bool:
+    @property
+    def mail_status(self) -> MailStatus:
+        if self.mail_error is not None:
+            return MailStatus.FAILED
+        if self.mail_requested > 0 and self.mail_sent >= self.mail_requested:
+            return MailStatus.SENT
+        return MailStatus.PENDING
+
+    def needs_mail(self, revision: int, send: int = 1) -> bool:
+        """Whether send `send` of `revision` is owed and has not gone out nor failed."""
         return (
             self.is_active
             and revision == self.revision
             and self.is_url_ready
-            and self.mailed_revision != revision
+            and send == self.mail_requested
+            and self.mail_sent < send
+            and self.mail_error is None
         )
 
-    def mailed(self, revision: int) -> Invoice:
-        return replace(self, mailed_revision=revision) if self.needs_mail(revision) else self
+    def mail_claimed(self, revision: int, send: int, at: datetime) -> Invoice:
+        """The send taken on by a worker from `at`."""
+        if not self.needs_mail(revision, send):
+            return self
+        return replace(self, mail_claimed_at=at)
+
+    def mail_released(self, revision: int, send: int) -> Invoice:
+        """The send is known not to have gone out (the server was unreachable): it is owed again."""
+        if not self.needs_mail(revision, send):
+            return self
+        return replace(self, mail_claimed_at=None)
+
+    def mailed(self, revision: int, send: int = 1, *, at: datetime | None = None) -> Invoice:
+        """The send went out."""
+        if not self.needs_mail(revision, send):
+            return self
+        return replace(
+            self,
+            mailed_revision=revision,
+            mail_sent=send,
+            mailed_at=at,
+            mail_claimed_at=None,
+        )
+
+    def mail_failed(self, revision: int, send: int, *, reason: str) -> Invoice:
+        """The send failed for good; a person may ask for it again."""
+        if not self.needs_mail(revision, send):
+            return self
+        return replace(self, mail_error=reason[:MAX_ERROR_LENGTH], mail_claimed_at=None)
+
+    def mail_withdrawn(self, send: int) -> Invoice:
+        """Send `send`, asked for but never handed to a queue, is owed no more."""
+        if self.mail_requested != send or self.mail_sent >= send or self.mail_claimed_at:
+            return self
+        return replace(self, mail_requested=send - 1)
+
+    def mail_again(self) -> Invoice:
+        """One more send of the current PDF, asked for by a person."""
+        if not self.is_url_ready:
+            raise NotReady(
+                f"the PDF of invoice {self.number} is not ready to be mailed: {self.status.value}"
+            )
+        return replace(
+            self, mail_requested=self.mail_requested + 1, mail_error=None, mail_claimed_at=None
+        )
 
     def failed(self, *, revision: int, reason: str) -> Invoice:
         if not self.is_renderable(revision):

@@ -16,7 +16,15 @@ from uuid import UUID
 
 from billtrack.domain.model.organisation import Department, Project
 from billtrack.domain.model.user import User
-from billtrack.domain.usecases import employees, invoices, organisation, pipeline, users, workdays
+from billtrack.domain.usecases import (
+    employees,
+    invoices,
+    mailing,
+    organisation,
+    pipeline,
+    users,
+    workdays,
+)
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails, MonthRun
 from billtrack.domain.usecases.organisation import OrganisationUnits, UnitT
@@ -24,7 +32,7 @@ from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayVi
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
-from billtrack.ports.mail import Mailer
+from billtrack.ports.mail import InvoiceMailComposer, Mailer
 from billtrack.ports.queries import EmployeeQuery, InvoiceQuery, NameQuery, Page, WorkdayQuery
 from billtrack.ports.queues import MailQueue, RenderQueue
 from billtrack.ports.rendering import Issuer, PdfRenderer
@@ -77,6 +85,7 @@ class Application:
     storage: ObjectStorage
     renderer: PdfRenderer
     mailer: Mailer
+    mail_composer: InvoiceMailComposer
     hasher: PasswordHasher
     tokens: TokenIssuer
     issuer: Issuer = field(default_factory=Issuer)
@@ -194,17 +203,28 @@ class Application:
         )
 
     def mail(self, job: MailJob) -> bool:
-        return pipeline.mail_invoice(
-            job, uow=self.new_uow(), storage=self.storage, mailer=self.mailer, issuer=self.issuer
+        """Answers whether the mail went out (see `mailing.mail_invoice` for the rest)."""
+        outcome = mailing.mail_invoice(
+            job,
+            uow=self.new_uow(),
+            storage=self.storage,
+            mailer=self.mailer,
+            composer=self.mail_composer,
+            clock=self.clock,
+            issuer=self.issuer,
         )
+        return outcome is mailing.MailOutcome.SENT
+
+    def send_again(self, invoice_id: UUID) -> InvoiceView:
+        """Mail the invoice's current PDF once more (a new send); a conflict until it is stored."""
+        mailing.send_again(invoice_id, uow=self.new_uow(), queue=self.mail_queue, clock=self.clock)
+        return self.get_invoice(invoice_id)
 
     def record_render_failure(self, job: RenderJob, reason: str) -> None:
         pipeline.record_render_failure(job, reason, uow=self.new_uow())
 
     def record_mail_failure(self, job: MailJob, reason: str) -> None:
-        log.error(
-            "gave up mailing invoice %s revision %s: %s", job.invoice_id, job.revision, reason
-        )
+        mailing.record_mail_failure(job, reason, uow=self.new_uow())
 
     @property
     def job_handlers(self) -> Mapping[type, JobHandler]:

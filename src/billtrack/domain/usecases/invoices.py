@@ -13,7 +13,7 @@ from billtrack.domain.model.invoice import Invoice, invoice_period
 from billtrack.domain.model.numbering import InvoiceNumber
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors
-from billtrack.domain.usecases.lookups import referenced, require_active
+from billtrack.domain.usecases.lookups import locked, referenced, require_active
 from billtrack.domain.usecases.pipeline import dispatch_render
 from billtrack.domain.usecases.views import InvoiceView, employee_view, employee_views_by_id
 from billtrack.ports.clock import Clock
@@ -133,10 +133,14 @@ def change_invoice(
     new PDF owed (until it is stored the invoice is pending, so no stale PDF is handed out).
     The same month and employee again changes nothing, except that a failed PDF is retried."""
     with uow:
-        invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
         period, employee = _check(uow, clock, details)
         # The month the invoice leaves is locked too: it reopens when this commits.
-        month, _ = uow.months.lock((employee.id, period), (invoice.employee_id, invoice.period))
+        invoice, (_, month) = locked(
+            uow,
+            lambda: require_active(uow.invoices.get(invoice_id), "invoice", invoice_id),
+            _month_of,
+            (employee.id, period),
+        )
         month.ensure_can_invoice(ignoring_invoice=invoice.id)
         revised = invoice.revised(
             employee_id=employee.id, period=period, totals=month.totals(employee.salary)
@@ -159,8 +163,11 @@ def change_invoice(
 def delete_invoice(invoice_id: UUID, *, uow: UnitOfWork, clock: Clock) -> None:
     """A soft delete, which reopens the month for workday changes."""
     with uow:
-        invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
-        uow.months.lock((invoice.employee_id, invoice.period))
+        invoice, _ = locked(
+            uow,
+            lambda: require_active(uow.invoices.get(invoice_id), "invoice", invoice_id),
+            _month_of,
+        )
         uow.invoices.update(invoice.deleted(clock.now()))
         uow.outbox.settle(invoice.id, invoice.revision)
         uow.commit()
@@ -188,3 +195,7 @@ def _stored_pdf_key(invoice_id: UUID, uow: UnitOfWork) -> str:
     if not invoice.is_url_ready or invoice.pdf_key is None:
         raise NotReady(f"the PDF of invoice {invoice.number} is not ready: {invoice.status.value}")
     return invoice.pdf_key
+
+
+def _month_of(invoice: Invoice) -> tuple[UUID, YearMonth]:
+    return invoice.employee_id, invoice.period

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
 
+from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.errors import NotFound
 from billtrack.domain.model.lifecycle import Entity
+from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors
+from billtrack.ports.unit_of_work import UnitOfWork
 
 E = TypeVar("E", bound=Entity)
 
@@ -25,3 +29,22 @@ def referenced(entity: E | None, errors: FieldErrors, field: str, kind: str) -> 
         errors.add(field, f"must name an active {kind}")
         return None
     return entity
+
+
+def locked(
+    uow: UnitOfWork,
+    read: Callable[[], E],
+    month_of: Callable[[E], tuple[UUID, YearMonth]],
+    *other_months: tuple[UUID, YearMonth],
+) -> tuple[E, tuple[EmployeeMonth, ...]]:
+    """The entity `read` answers, read again once the month it is in (and `other_months`) is
+    locked: a concurrent change that moved or deleted it while this waited for the lock is seen,
+    and the month it moved to is locked in turn. Answers the entity and the months, its own first.
+    """
+    entity = read()
+    while True:
+        months = uow.months.lock(month_of(entity), *other_months)
+        current = read()
+        if month_of(current) == month_of(entity):
+            return current, months
+        entity = current

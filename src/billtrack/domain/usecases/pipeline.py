@@ -16,7 +16,6 @@ from billtrack.domain.usecases.views import employee_views_by_id
 from billtrack.ports.clock import Clock
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.jobs import MailJob, RenderJob
-from billtrack.ports.mail import Attachment, Mailer, MailMessage
 from billtrack.ports.queues import MailQueue, RenderQueue
 from billtrack.ports.rendering import InvoiceDocument, Issuer, PdfRenderer
 from billtrack.ports.storage import ObjectStorage
@@ -91,9 +90,13 @@ def render_invoice(
         else:
             document = invoice_document(invoice, uow=uow, issuer=issuer)
     if invoice is None or revision is None or document is None:
-        if invoice is not None and revision is not None and invoice.needs_mail(revision):
+        if (
+            invoice is not None
+            and revision is not None
+            and invoice.needs_mail(revision, invoice.mail_requested)
+        ):
             # Rendered before, but the mail request may have died with the worker that did it.
-            mail_queue.publish(mail_job(invoice, revision, document=None))
+            mail_queue.publish(mail_job(invoice, revision, invoice.mail_requested, document=None))
             return RenderOutcome.ALREADY_DONE
         return RenderOutcome.STALE
     pdf = renderer.render(document)
@@ -111,18 +114,21 @@ def render_invoice(
             return RenderOutcome.STALE
         uow.invoices.update(generated)
         uow.commit()
-    mail_queue.publish(mail_job(generated, revision, document=document))
+    mail_queue.publish(mail_job(generated, revision, generated.mail_requested, document=document))
     return RenderOutcome.RENDERED
 
 
-def mail_job(invoice: Invoice, revision: int, *, document: InvoiceDocument | None) -> MailJob:
-    """The mail request of a rendered revision, with what the original emailer's messages
-    carried when the document is at hand."""
+def mail_job(
+    invoice: Invoice, revision: int, send: int, *, document: InvoiceDocument | None
+) -> MailJob:
+    """The request of send `send` of a rendered revision, with what the original emailer's
+    messages carried when the document is at hand."""
     if document is None:
-        return MailJob(invoice.id, revision)
+        return MailJob(invoice.id, revision, send)
     return MailJob(
         invoice.id,
         revision,
+        send,
         recipient=document.employee_email,
         employee_name=document.employee_name,
         file_name=attachment_name(document.number),
@@ -144,40 +150,6 @@ def record_render_failure(job: RenderJob, reason: str, *, uow: UnitOfWork) -> No
                 uow.invoices.update(failed)
             uow.outbox.settle(job.invoice_id, revision)
         uow.commit()
-
-
-def mail_invoice(
-    job: MailJob, *, uow: UnitOfWork, storage: ObjectStorage, mailer: Mailer, issuer: Issuer
-) -> bool:
-    """Mail the stored PDF to the employee, once per revision. Answers whether a mail went out.
-
-    The mail is recorded after it is sent: a worker dying between the two sends it again on the
-    next delivery (mail has no transaction), but a delivered job never sends a second one.
-    """
-    with uow:
-        invoice = uow.invoices.get(job.invoice_id)
-        if invoice is None or not invoice.needs_mail(job.revision) or invoice.pdf_key is None:
-            return False
-        document = invoice_document(invoice, uow=uow, issuer=issuer)
-    pdf = storage.get(invoice.pdf_key)
-    mailer.send(
-        MailMessage(
-            to=document.employee_email,
-            subject=f"Invoice {document.number} for {document.period_label}",
-            body=(
-                f"Hello {document.employee_name},\n\n"
-                f"attached is invoice {document.number} for {document.period_label}: "
-                f"{document.total_hours} hours, amount {document.amount}.\n"
-            ),
-            attachments=(Attachment(attachment_name(document.number), PDF_CONTENT_TYPE, pdf),),
-        )
-    )
-    with uow:
-        current = uow.invoices.get(job.invoice_id)
-        if current is not None:
-            uow.invoices.update(current.mailed(job.revision))
-            uow.commit()
-    return True
 
 
 def invoice_document(invoice: Invoice, *, uow: UnitOfWork, issuer: Issuer) -> InvoiceDocument:

@@ -11,7 +11,7 @@ from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors, Hours, parse_field
 from billtrack.domain.model.workday import Workday
-from billtrack.domain.usecases.lookups import referenced, require_active
+from billtrack.domain.usecases.lookups import locked, referenced, require_active
 from billtrack.domain.usecases.views import WorkdayView, employee_view, employee_views_by_id
 from billtrack.ports.clock import Clock
 from billtrack.ports.queries import Page, WorkdayQuery
@@ -78,10 +78,12 @@ def change_workday(
 ) -> WorkdayView:
     """Change a workday; neither the month it leaves nor the one it moves into may be closed."""
     with uow:
-        workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
         hours, employee = _check(uow, clock, details)
-        source, target = uow.months.lock(
-            (workday.employee_id, workday.period), (employee.id, YearMonth.of(details.day))
+        workday, (source, target) = locked(
+            uow,
+            lambda: require_active(uow.workdays.get(workday_id), "workday", workday_id),
+            _month_of,
+            (employee.id, YearMonth.of(details.day)),
         )
         source.ensure_open()
         target.ensure_open()
@@ -97,8 +99,15 @@ def change_workday(
 
 def delete_workday(workday_id: UUID, *, uow: UnitOfWork, clock: Clock) -> None:
     with uow:
-        workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
-        (month,) = uow.months.lock((workday.employee_id, workday.period))
+        workday, (month,) = locked(
+            uow,
+            lambda: require_active(uow.workdays.get(workday_id), "workday", workday_id),
+            _month_of,
+        )
         month.ensure_open()
         uow.workdays.update(workday.deleted(clock.now()))
         uow.commit()
+
+
+def _month_of(workday: Workday) -> tuple[UUID, YearMonth]:
+    return workday.employee_id, workday.period

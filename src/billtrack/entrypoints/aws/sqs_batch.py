@@ -44,9 +44,7 @@ def _handled(
     try:
         app.handle(delivery.job)
     except Exception as error:
-        log.exception(
-            "%s failed (attempt %d of %d)", delivery.job, delivery.attempt, max_attempts
-        )
+        log.exception("%s failed (attempt %d of %d)", delivery.job, delivery.attempt, max_attempts)
         if delivery.attempt >= max_attempts:
             try:
                 app.give_up(delivery.job, f"{type(error).__name__}: {error}")

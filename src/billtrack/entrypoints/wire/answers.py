@@ -94,6 +94,10 @@ class InvoiceOut(Answer):
     amount: Number
     created_at: datetime
     generated_at: datetime | None
+    mail_status: str
+    """An extension: `pending`, `sent` or `failed` (then `mailError` says why)."""
+    mail_error: str | None
+    mailed_at: datetime | None
 
     @classmethod
     def of(cls, view: InvoiceView) -> InvoiceOut:
@@ -113,6 +117,9 @@ class InvoiceOut(Answer):
             amount=i.totals.amount.amount,
             created_at=i.created_at,
             generated_at=i.generated_at,
+            mail_status=i.mail_status.value,
+            mail_error=i.mail_error,
+            mailed_at=i.mailed_at,
         )
 
 

@@ -95,3 +95,13 @@ def delete_invoice(id: Id, app: AppDep) -> Response:
 )
 def download_link(id: Id, app: AppDep) -> ContractJSONResponse:
     return answer(app.download_link(id))
+
+
+@router.post(
+    "/{id}/send",
+    status_code=202,
+    response_model=InvoiceOut,
+    summary="Mail the invoice's PDF to its employee once more (409 until the PDF is stored)",
+)
+def send_again(id: Id, app: AppDep) -> ContractJSONResponse:
+    return answer(InvoiceOut.of(app.send_again(id)), status_code=202)
