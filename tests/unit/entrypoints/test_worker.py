@@ -14,7 +14,7 @@ from uuid import uuid4
 import pytest
 
 from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.domain.model.invoice import InvoiceStatus
+from billtrack.domain.model.invoice import InvoiceStatus, MailStatus
 from billtrack.domain.usecases.views import InvoiceView
 from billtrack.entrypoints.worker.runner import (
     BATCH_SIZE,
@@ -114,8 +114,12 @@ def test_a_mail_that_fails_max_attempts_times_is_given_up_and_logged(
     assert (report.rendered, report.mailed) == (1, 0)
     assert world.mailer.sent == []
     assert "gave up mailing invoice" in caplog.text
-    # The PDF is stored all the same: the invoice stays generated.
-    assert world.app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.GENERATED
+    # The PDF is stored all the same: the invoice stays generated, its mail shows why it failed.
+    invoice = world.app.get_invoice(view.invoice.id).invoice
+    assert invoice.status is InvoiceStatus.GENERATED
+    assert invoice.mail_status is MailStatus.FAILED
+    assert invoice.mail_error is not None
+    assert "mail server is unavailable" in invoice.mail_error
 
 
 # -- the handler table --------------------------------------------------------------------------

@@ -133,11 +133,16 @@ def change_invoice(
     new PDF owed (until it is stored the invoice is pending, so no stale PDF is handed out).
     The same month and employee again changes nothing, except that a failed PDF is retried."""
     with uow:
+
+        def find() -> Invoice:
+            return require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
+
+        find()  # an unknown invoice is a 404 before the body's mistakes are a 400
         period, employee = _check(uow, clock, details)
         # The month the invoice leaves is locked too: it reopens when this commits.
         invoice, (_, month) = locked(
             uow,
-            lambda: require_active(uow.invoices.get(invoice_id), "invoice", invoice_id),
+            find,
             _month_of,
             (employee.id, period),
         )

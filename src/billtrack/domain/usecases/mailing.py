@@ -119,6 +119,13 @@ def mail_invoice(
 
 def record_mail_failure(job: MailJob, reason: str, *, uow: UnitOfWork) -> None:
     """A mail gave up after its last attempt (the server stayed unreachable): show why."""
+    log.error(
+        "gave up mailing invoice %s revision %s, send %s: %s",
+        job.invoice_id,
+        job.revision,
+        job.send,
+        reason,
+    )
     _settle(job, uow, lambda current: current.mail_failed(job.revision, job.send, reason=reason))
 
 

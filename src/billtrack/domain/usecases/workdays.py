@@ -78,10 +78,15 @@ def change_workday(
 ) -> WorkdayView:
     """Change a workday; neither the month it leaves nor the one it moves into may be closed."""
     with uow:
+
+        def find() -> Workday:
+            return require_active(uow.workdays.get(workday_id), "workday", workday_id)
+
+        find()  # an unknown workday is a 404 before the body's mistakes are a 400
         hours, employee = _check(uow, clock, details)
         workday, (source, target) = locked(
             uow,
-            lambda: require_active(uow.workdays.get(workday_id), "workday", workday_id),
+            find,
             _month_of,
             (employee.id, YearMonth.of(details.day)),
         )
