@@ -58,8 +58,16 @@ def fast_hasher() -> Argon2PasswordHasher:
 
 
 def api_settings(data_dir: Path, **changes: Any) -> Settings:
+    """Settings of the API under test. PDFs are drawn by the builtin renderer: the routes do not
+    care which renderer made a PDF, and Chromium, tested on its own, takes seconds to start."""
     return Settings(
-        data_dir=data_dir, jwt_secret=SecretStr(SECRET), public_url=ORIGIN, **changes
+        **{
+            "data_dir": data_dir,
+            "jwt_secret": SecretStr(SECRET),
+            "public_url": ORIGIN,
+            "pdf_renderer": "builtin",
+            **changes,
+        }
     )
 
 

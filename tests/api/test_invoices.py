@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 
-from billtrack.entrypoints.worker.local import drain
+from billtrack.entrypoints.worker.runner import drain
 from tests.api.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 from tests.api.helpers import (
     assert_invalid,
@@ -40,22 +42,46 @@ INVOICE_KEYS = {
     "amount",
     "createdAt",
     "generatedAt",
+    # The contract's extensions for the mail of the PDF.
+    "mailStatus",
+    "mailError",
+    "mailedAt",
 }
 PUBLIC_ORIGIN = "http://127.0.0.1/api/files/"
 
 
-def test_the_contract_example_end_to_end(running_api: Api) -> None:
-    api = running_api.client
+# --- the contract's example ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    """The contract's example: 4000.00 a month, two days of 8 hours in October 2024, invoiced."""
+
+    employee: dict[str, Any]
+    response: httpx.Response
+    invoice: dict[str, Any]
+    path: str
+    body: dict[str, Any]
+    """A PUT body for the invoice (without its id)."""
+
+
+def contract_example(api: httpx.Client) -> Example:
     employee = make_employee(api, salary="4000.00")
     make_workday(api, employee["id"], "2024-10-01", 8)
     make_workday(api, employee["id"], "2024-10-02", 8)
-
-    response = api.post("/invoices", json={"month": 10, "year": 2024, "employeeId": employee["id"]})
+    body = {"month": 10, "year": 2024, "employeeId": employee["id"]}
+    response = api.post("/invoices", json=body)
     invoice = created(response, "invoices")
+    return Example(employee, response, invoice, f"/invoices/{invoice['id']}", body)
+
+
+def test_the_contract_example_is_invoiced_as_the_contract_shows(api: httpx.Client) -> None:
+    example = contract_example(api)
+    invoice, response = example.invoice, example.response
     assert set(invoice) == INVOICE_KEYS
     assert invoice["id"] == str(uuid.UUID(invoice["id"]))
     assert (invoice["month"], invoice["year"]) == (10, 2024)
-    assert invoice["employee"] == employee
+    assert invoice["employee"] == example.employee
     assert invoice["number"] == "2024-000001"
     assert (invoice["status"], invoice["error"]) == ("pending", None)
     assert invoice["hasInvoiceUrl"] is False
@@ -72,17 +98,23 @@ def test_the_contract_example_end_to_end(running_api: Api) -> None:
         Decimal("21.7391"),
         Decimal("347.83"),
     )
-    path = f"/invoices/{invoice['id']}"
-    assert api.get(path).json() == invoice
+    assert api.get(example.path).json() == invoice
     assert listed(api, "/invoices")["items"] == [invoice]
 
+
+def test_there_is_no_download_link_while_the_pdf_is_pending(api: httpx.Client) -> None:
+    example = contract_example(api)
     # No download link while the PDF is pending: 409 with the status in the detail.
-    not_ready = problem(api.get(f"{path}/pre-signed-url"), 409)
+    not_ready = problem(api.get(f"{example.path}/pre-signed-url"), 409)
     assert "pending" in not_ready["detail"]
 
-    drain(running_api.services)
 
-    ready = api.get(path)
+def test_the_rendered_pdf_makes_the_invoice_generated(running_api: Api) -> None:
+    api = running_api.client
+    example = contract_example(api)
+    drain(running_api.application)
+
+    ready = api.get(example.path)
     assert ready.status_code == 200
     generated = ready.json()
     assert (generated["status"], generated["error"]) == ("generated", None)
@@ -97,40 +129,68 @@ def test_the_contract_example_end_to_end(running_api: Api) -> None:
     assert listed_invoice["hasInvoiceUrl"] is True
     assert listed_invoice == generated
 
+
+def test_totals_are_a_snapshot(running_api: Api) -> None:
+    api = running_api.client
+    example = contract_example(api)
+    drain(running_api.application)
     # Totals are a snapshot: a later salary change does not rewrite the invoice.
-    raise_ = api.put(f"/employees/{employee['id']}", json=employee_body(employee, salary="8000.00"))
+    raise_ = api.put(
+        f"/employees/{example.employee['id']}",
+        json=employee_body(example.employee, salary="8000.00"),
+    )
     assert raise_.status_code == 200, raise_.text
-    after_raise = api.get(path)
+    after_raise = api.get(example.path)
     assert '"amount":347.83' in after_raise.text
     assert '"hourlyRate":21.7391' in after_raise.text
 
-    link = api.get(f"{path}/pre-signed-url")
+
+def download_link(running_api: Api) -> tuple[str, str]:
+    """The rendered contract example's download link, and the same link on the served origin."""
+    example = contract_example(running_api.client)
+    drain(running_api.application)
+    link = running_api.client.get(f"{example.path}/pre-signed-url")
     assert link.status_code == 200, link.text
     assert link.headers["Content-Type"].startswith("application/json")
     url = link.json()
     assert isinstance(url, str)
     assert url.startswith(PUBLIC_ORIGIN)
-    local_url = url.replace("http://127.0.0.1", running_api.base_url, 1)
+    return url, url.replace("http://127.0.0.1", running_api.base_url, 1)
 
+
+@pytest.mark.sockets
+def test_the_download_link_opens_the_pdf_without_a_token(running_api: Api) -> None:
+    _, local_url = download_link(running_api)
     download = httpx.get(local_url)  # no token: the signature is the permission
     assert download.status_code == 200, download.text
     assert download.headers["Content-Type"].startswith("application/pdf")
     assert download.content.startswith(b"%PDF-")
     assert running_api.anonymous.get(local_url).content == download.content
 
+
+@pytest.mark.sockets
+def test_a_tampered_download_link_is_refused(running_api: Api) -> None:
+    _, local_url = download_link(running_api)
     tampered = local_url[:-1] + ("0" if local_url[-1] != "0" else "1")
     problem(httpx.get(tampered), 403)
 
+
+@pytest.mark.sockets
+def test_a_download_link_expires_and_a_new_one_works(running_api: Api) -> None:
+    _, local_url = download_link(running_api)
     running_api.clock.advance(timedelta(minutes=14))
     assert httpx.get(local_url).status_code == 200
     running_api.clock.advance(timedelta(minutes=2))  # 16 minutes after the link was made
     problem(httpx.get(local_url), 403)
     # A new link works again.
-    fresh = api.get(f"{path}/pre-signed-url").json()
+    [invoice] = listed(running_api.client, "/invoices")["items"]
+    fresh = running_api.client.get(f"/invoices/{invoice['id']}/pre-signed-url").json()
     assert httpx.get(fresh.replace("http://127.0.0.1", running_api.base_url, 1)).status_code == 200
 
+
+def test_unknown_ids_are_404_and_malformed_ones_400(api: httpx.Client) -> None:
+    body = contract_example(api).body
     # Unknown ids are a 404, malformed ones a 400 under `id`.
-    body = {"month": 10, "year": 2024, "employeeId": employee["id"]}
     unknown = str(uuid.uuid4())
     problem(api.get(f"/invoices/{unknown}"), 404)
     problem(api.put(f"/invoices/{unknown}", json=body), 404)
@@ -142,22 +202,36 @@ def test_the_contract_example_end_to_end(running_api: Api) -> None:
         assert_invalid(api.delete(f"/invoices/{malformed}"), "id")
         assert_invalid(api.get(f"/invoices/{malformed}/pre-signed-url"), "id")
 
+
+def test_delete_answers_204_then_the_invoice_is_gone(api: httpx.Client) -> None:
+    example = contract_example(api)
+    path, invoice = example.path, example.invoice
     # DELETE: 204, then 404 everywhere and not listed.
     deleted = api.delete(path)
     assert (deleted.status_code, deleted.content) == (204, b"")
     problem(api.get(path), 404)
     problem(api.get(f"{path}/pre-signed-url"), 404)
-    problem(api.put(path, json={**body, "id": invoice["id"]}), 404)
+    problem(api.put(path, json={**example.body, "id": invoice["id"]}), 404)
     problem(api.delete(path), 404)
     assert invoice["id"] not in listed_ids(api, "/invoices")
     assert listed(api, "/invoices")["totalCount"] == 0
 
+
+def test_deleting_an_invoice_opens_its_month_again(api: httpx.Client) -> None:
+    example = contract_example(api)
+    employee = example.employee
+    raise_ = api.put(f"/employees/{employee['id']}", json=employee_body(employee, salary="8000.00"))
+    assert raise_.status_code == 200, raise_.text
+    assert api.delete(example.path).status_code == 204
     # The month is open again: workdays change, and a new invoice gets the next number.
     make_workday(api, employee["id"], "2024-10-03", 8)
-    again = api.post("/invoices", json=body)
+    again = api.post("/invoices", json=example.body)
     assert created(again, "invoices")["number"] == "2024-000002"
     assert '"totalHours":24.00' in again.text
     assert '"amount":1043.48' in again.text  # 8000.00 * 24 / 184, with the salary of today
+
+
+# --- amounts ---------------------------------------------------------------------------------
 
 
 def test_amounts_are_rounded_once_half_away_from_zero(api: httpx.Client) -> None:
@@ -172,6 +246,8 @@ def test_amounts_are_rounded_once_half_away_from_zero(api: httpx.Client) -> None
     assert '"hourlyRate":5.9821' in response.text
     assert '"amount":711.88' in response.text
 
+
+def test_hours_with_cents_are_invoiced_to_the_cent(api: httpx.Client) -> None:
     # Hours with cents: 4000.00 * 7.26 / 168 (November 2024 has 21 weekdays) = 172.857...
     other = make_employee(api, salary="4000.00")
     make_workday(api, other["id"], "2024-11-01", "7.25")
@@ -183,39 +259,46 @@ def test_amounts_are_rounded_once_half_away_from_zero(api: httpx.Client) -> None
     assert '"amount":172.86' in response.text
 
 
-def test_field_rules(running_api: Api) -> None:
-    api = running_api.client
+# --- field rules -----------------------------------------------------------------------------
+
+BAD_FIELDS: list[tuple[str, Any, str]] = [
+    ("month", 13, "month"),
+    ("month", 0, "month"),
+    ("month", -1, "month"),
+    ("month", "13", "month"),
+    ("month", 10.5, "month"),
+    ("month", "ten", "month"),
+    ("month", "", "month"),
+    ("month", True, "month"),
+    ("month", None, "month"),
+    ("year", 1999, "year"),
+    ("year", "1999", "year"),
+    ("year", 0, "year"),
+    ("year", "twenty", "year"),
+    ("year", None, "year"),
+    ("year", 2025, "month"),  # a month after the current one, reported under month
+    ("month", 12, "month"),  # December 2024: the current month is November
+    ("employeeId", str(uuid.uuid4()), "employeeId"),
+    ("employeeId", "not-a-uuid", "employeeId"),
+    ("employeeId", None, "employeeId"),
+]
+
+
+def test_each_broken_rule_is_a_400_under_its_field(api: httpx.Client) -> None:
     employee = make_employee(api)
     valid: dict[str, Any] = {"month": 10, "year": 2024, "employeeId": employee["id"]}
     existing = make_invoice(api, employee["id"], 1, 2020)
-    bad: list[tuple[str, Any, str]] = [
-        ("month", 13, "month"),
-        ("month", 0, "month"),
-        ("month", -1, "month"),
-        ("month", "13", "month"),
-        ("month", 10.5, "month"),
-        ("month", "ten", "month"),
-        ("month", "", "month"),
-        ("month", True, "month"),
-        ("month", None, "month"),
-        ("year", 1999, "year"),
-        ("year", "1999", "year"),
-        ("year", 0, "year"),
-        ("year", "twenty", "year"),
-        ("year", None, "year"),
-        ("year", 2025, "month"),  # a month after the current one, reported under month
-        ("month", 12, "month"),  # December 2024: the current month is November
-        ("employeeId", str(uuid.uuid4()), "employeeId"),
-        ("employeeId", "not-a-uuid", "employeeId"),
-        ("employeeId", None, "employeeId"),
-    ]
-    for field, value, reported in bad:
+    for field, value, reported in BAD_FIELDS:
         body = {**valid, field: value}
         assert_invalid(api.post("/invoices", json=body), reported)
         assert_invalid(api.put(f"/invoices/{existing['id']}", json=body), reported)
     assert api.get(f"/invoices/{existing['id']}").json() == existing
     assert listed(api, "/invoices")["totalCount"] == 1
 
+
+def test_every_missing_field_is_named_and_broken_rules_are_reported_together(
+    api: httpx.Client,
+) -> None:
     errors = validation_errors(api.post("/invoices", json={}))
     assert set(errors) == {"month", "year", "employeeId"}
     errors = validation_errors(
@@ -223,6 +306,11 @@ def test_field_rules(running_api: Api) -> None:
     )
     assert set(errors) == {"month", "year", "employeeId"}
 
+
+def test_the_current_month_may_be_invoiced_and_numbers_count_up(api: httpx.Client) -> None:
+    employee = make_employee(api)
+    valid: dict[str, Any] = {"month": 10, "year": 2024, "employeeId": employee["id"]}
+    make_invoice(api, employee["id"], 1, 2020)
     # The current month may be invoiced; a month without workdays has zero totals.
     response = api.post("/invoices", json={**valid, "month": 11})
     current = created(response, "invoices")
@@ -235,6 +323,14 @@ def test_field_rules(running_api: Api) -> None:
     numbers = sorted(i["number"] for i in listed(api, "/invoices")["items"])
     assert numbers == ["2024-000001", "2024-000002", "2024-000003"]
 
+
+def test_the_current_month_is_the_requests_and_numbers_start_again_each_year(
+    running_api: Api,
+) -> None:
+    api = running_api.client
+    employee = make_employee(api)
+    valid: dict[str, Any] = {"month": 10, "year": 2024, "employeeId": employee["id"]}
+    assert make_invoice(api, employee["id"], 1, 2020)["number"] == "2024-000001"
     # "The current month" is evaluated at each request, and numbers start again each year.
     running_api.clock.set(datetime(2025, 1, 1, 0, 0, 1, tzinfo=UTC))
     login = running_api.anonymous.post(
@@ -248,66 +344,112 @@ def test_field_rules(running_api: Api) -> None:
     response = api.post("/invoices", json={**valid, "month": 2, "year": 2025})
     assert_invalid(response, "month")
 
+
+def test_a_year_far_in_the_future_is_reported_under_month(api: httpx.Client) -> None:
+    employee = make_employee(api)
+    valid: dict[str, Any] = {"month": 10, "year": 2024, "employeeId": employee["id"]}
     # A year far in the future is a month after the current one: reported under `month`.
     response = api.post("/invoices", json={**valid, "year": 10000})
     assert "month" in validation_errors(response), response.text
 
 
-def test_duplicates_and_moving_an_invoice(running_api: Api) -> None:
-    api = running_api.client
+# --- duplicates and moving an invoice ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invoiced:
+    """Ada (4000.00) with workdays on 1 and 2 October and 2 September 2024, invoiced for
+    October (number 1) and August (3); Grace (3000.00) for October (2)."""
+
+    ada: dict[str, Any]
+    grace: dict[str, Any]
+    invoice: dict[str, Any]
+    """Ada's October."""
+    path: str
+    other: dict[str, Any]
+    august: dict[str, Any]
+
+
+def invoiced(api: httpx.Client) -> Invoiced:
     ada = make_employee(api, salary=4000)
     grace = make_employee(api, salary="3000.00")
     make_workday(api, ada["id"], "2024-10-01", 8)
     make_workday(api, ada["id"], "2024-10-02", 8)
     make_workday(api, ada["id"], "2024-09-02", 8)
     invoice = make_invoice(api, ada["id"], 10, 2024)
-    path = f"/invoices/{invoice['id']}"
+    other = make_invoice(api, grace["id"], 10, 2024)
+    august = make_invoice(api, ada["id"], 8, 2024)
+    return Invoiced(ada, grace, invoice, f"/invoices/{invoice['id']}", other, august)
 
-    # One active invoice per employee and month.
+
+def test_one_active_invoice_per_employee_and_month(api: httpx.Client) -> None:
+    ada = make_employee(api, salary=4000)
+    make_invoice(api, ada["id"], 10, 2024)
     duplicate = {"month": 10, "year": 2024, "employeeId": ada["id"]}
     problem(api.post("/invoices", json=duplicate), 409)
     problem(api.post("/invoices", json={**duplicate, "month": "10", "year": "2024"}), 409)
-    other = make_invoice(api, grace["id"], 10, 2024)
-    august = make_invoice(api, ada["id"], 8, 2024)
 
-    drain(running_api.services)
-    generated = api.get(path).json()
+
+def test_a_put_of_the_same_month_and_employee_changes_nothing(running_api: Api) -> None:
+    api = running_api.client
+    made = invoiced(api)
+    drain(running_api.application)
+    generated = api.get(made.path).json()
     assert generated["isUrlReady"] is True
 
     # The same month and employee again changes nothing: the stored PDF stays.
     running_api.clock.advance(timedelta(minutes=5))
     same = api.put(
-        path, json={"id": invoice["id"], "month": 10, "year": 2024, "employeeId": ada["id"]}
+        made.path,
+        json={"id": made.invoice["id"], "month": 10, "year": 2024, "employeeId": made.ada["id"]},
     )
     assert same.status_code == 200, same.text
     assert same.json() == generated
-    assert api.get(f"{path}/pre-signed-url").status_code == 200
+    assert api.get(f"{made.path}/pre-signed-url").status_code == 200
 
+
+def test_a_refused_move_leaves_the_invoice_as_it_was(running_api: Api) -> None:
+    api = running_api.client
+    made = invoiced(api)
+    drain(running_api.application)
+    invoice_id, ada_id = made.invoice["id"], made.ada["id"]
     # Moving onto a month the employee already has an invoice for: 409.
     problem(
-        api.put(
-            path, json={"id": invoice["id"], "month": 8, "year": 2024, "employeeId": ada["id"]}
-        ),
+        api.put(made.path, json={"id": invoice_id, "month": 8, "year": 2024, "employeeId": ada_id}),
         409,
     )
     assert_invalid(
         api.put(
-            path, json={"id": str(uuid.uuid4()), "month": 9, "year": 2024, "employeeId": ada["id"]}
+            made.path,
+            json={"id": str(uuid.uuid4()), "month": 9, "year": 2024, "employeeId": ada_id},
         ),
         "id",
     )
     assert_invalid(
         api.put(
-            path, json={"id": invoice["id"], "month": 12, "year": 2024, "employeeId": ada["id"]}
+            made.path, json={"id": invoice_id, "month": 12, "year": 2024, "employeeId": ada_id}
         ),
         "month",
     )
-    assert api.get(path).json()["isUrlReady"] is True
+    assert api.get(made.path).json()["isUrlReady"] is True
 
-    # To September 2024 (21 weekdays): same number, new totals, a new PDF owed.
-    moved = api.put(
-        path, json={"id": invoice["id"], "month": 9, "year": 2024, "employeeId": ada["id"]}
+
+def move_to_september(api: httpx.Client, made: Invoiced) -> httpx.Response:
+    return api.put(
+        made.path,
+        json={"id": made.invoice["id"], "month": 9, "year": 2024, "employeeId": made.ada["id"]},
     )
+
+
+def test_a_moved_invoice_keeps_its_number_with_new_totals_and_a_new_pdf_owed(
+    running_api: Api,
+) -> None:
+    api = running_api.client
+    made = invoiced(api)
+    invoice, path = made.invoice, made.path
+    drain(running_api.application)
+    # To September 2024 (21 weekdays): same number, new totals, a new PDF owed.
+    moved = move_to_september(api, made)
     assert moved.status_code == 200, moved.text
     body = moved.json()
     assert set(body) == INVOICE_KEYS
@@ -321,6 +463,11 @@ def test_duplicates_and_moving_an_invoice(running_api: Api) -> None:
     assert api.get(path).json() == body
     problem(api.get(f"{path}/pre-signed-url"), 409)
 
+
+def test_a_moved_invoice_closes_its_new_month_and_opens_its_old_one(api: httpx.Client) -> None:
+    made = invoiced(api)
+    ada = made.ada
+    assert move_to_september(api, made).status_code == 200
     # September is closed now, October open again.
     problem(
         api.post("/workdays", json={"date": "2024-09-03", "hours": 8, "employeeId": ada["id"]}), 409
@@ -332,6 +479,13 @@ def test_duplicates_and_moving_an_invoice(running_api: Api) -> None:
     # October can be invoiced again, under a new number.
     assert make_invoice(api, ada["id"], 10, 2024)["number"] == "2024-000004"
 
+
+def test_an_invoice_moved_to_another_employee_takes_their_salary_and_hours(
+    running_api: Api,
+) -> None:
+    api = running_api.client
+    made = invoiced(api)
+    grace, invoice, path = made.grace, made.invoice, made.path
     # To another employee (Grace has no invoice for September): her salary, her hours.
     to_grace = api.put(path, json={"month": 9, "year": 2024, "employeeId": grace["id"]})
     assert to_grace.status_code == 200, to_grace.text
@@ -340,7 +494,7 @@ def test_duplicates_and_moving_an_invoice(running_api: Api) -> None:
     assert '"totalHours":0.00' in to_grace.text
     assert '"hourlyRate":17.8571' in to_grace.text
 
-    drain(running_api.services)
+    drain(running_api.application)
     final = api.get(path).json()
     assert (final["status"], final["isUrlReady"], final["number"]) == (
         "generated",
@@ -348,11 +502,22 @@ def test_duplicates_and_moving_an_invoice(running_api: Api) -> None:
         "2024-000001",
     )
     assert api.get(f"{path}/pre-signed-url").status_code == 200
-    assert api.get(f"/invoices/{other['id']}").json()["number"] == "2024-000002"
-    assert api.get(f"/invoices/{august['id']}").json()["number"] == "2024-000003"
+    assert api.get(f"/invoices/{made.other['id']}").json()["number"] == "2024-000002"
+    assert api.get(f"/invoices/{made.august['id']}").json()["number"] == "2024-000003"
 
 
-def test_filters_and_sort_by_date(api: httpx.Client) -> None:
+# --- lists -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Periods:
+    ada: dict[str, Any]
+    grace: dict[str, Any]
+    periods: set[tuple[str, int, int]]
+    """(employee id, year, month) of every invoice."""
+
+
+def make_periods(api: httpx.Client) -> Periods:
     ada, grace = make_employee(api), make_employee(api)
     periods = {
         (ada["id"], 2024, 10),
@@ -363,6 +528,12 @@ def test_filters_and_sort_by_date(api: httpx.Client) -> None:
     }
     for employee_id, year, month in sorted(periods):
         make_invoice(api, employee_id, month, year)
+    return Periods(ada, grace, periods)
+
+
+def test_filters(api: httpx.Client) -> None:
+    made = make_periods(api)
+    ada, grace, periods = made.ada, made.grace, made.periods
 
     def found(**params: Any) -> set[tuple[str, int, int]]:
         page = listed(api, "/invoices", pageSize=100, **params)
@@ -380,6 +551,9 @@ def test_filters_and_sort_by_date(api: httpx.Client) -> None:
     for params in [{"filterByMonth": "oct"}, {"filterByYear": "last"}, {"filterByEmployee": "ada"}]:
         assert validation_errors(api.get("/invoices", params=params))
 
+
+def test_sort_by_date(api: httpx.Client) -> None:
+    made = make_periods(api)
     ascending = [(2023, 1), (2023, 12), (2024, 9), (2024, 10), (2024, 10)]
 
     def periods_sorted(direction: str, **params: Any) -> list[tuple[int, int]]:
@@ -391,7 +565,11 @@ def test_filters_and_sort_by_date(api: httpx.Client) -> None:
     assert periods_sorted("desc") == ascending[::-1]
     assert periods_sorted("DESC") == ascending[::-1]
     assert periods_sorted("newest-first") == ascending
-    assert periods_sorted("desc", filterByEmployee=ada["id"]) == [(2024, 10), (2024, 9), (2023, 12)]
+    assert periods_sorted("desc", filterByEmployee=made.ada["id"]) == [
+        (2024, 10),
+        (2024, 9),
+        (2023, 12),
+    ]
 
     page = listed(api, "/invoices", sortByDate="asc", page=2, pageSize=2)
     assert [(i["year"], i["month"]) for i in page["items"]] == ascending[2:4]
@@ -399,6 +577,11 @@ def test_filters_and_sort_by_date(api: httpx.Client) -> None:
     numbers = sorted(i["number"] for i in listed(api, "/invoices")["items"])
     assert numbers == [f"2024-00000{n}" for n in range(1, 6)]
 
+
+def test_filter_values_too_large_for_a_month_or_a_year_are_no_server_error(
+    api: httpx.Client,
+) -> None:
+    make_periods(api)
     # Filter values too large for a month or a year find nothing (or are a 400), never a 500.
     failures = []
     for name, value in [

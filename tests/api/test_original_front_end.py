@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,21 +31,42 @@ from tests.api.helpers import (
 )
 
 
-def test_screens_as_the_front_end_loads_and_saves_them(api: httpx.Client) -> None:
+# --- the screens -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Screens:
+    """What the screens show: Finance and Research, Apollo, an employee of Finance on Apollo
+    with a workday and an invoice in October 2024."""
+
+    finance: dict[str, Any]
+    project: dict[str, Any]
+    employee: dict[str, Any]
+    workday: dict[str, Any]
+    invoice: dict[str, Any]
+
+
+def screens(api: httpx.Client) -> Screens:
     finance = make_department(api, "Finance")
     make_department(api, "Research")
     project = make_project(api, "Apollo")
     employee = make_employee(api, departmentId=finance["id"], projectId=project["id"])
     workday = make_workday(api, employee["id"], "2024-10-01", 8)
     invoice = make_invoice(api, employee["id"], 10, 2024)
+    return Screens(finance, project, employee, workday, invoice)
 
+
+def test_filter_lists_load_everything_at_once(api: httpx.Client) -> None:
+    shown = screens(api)
     # Filter lists: everything at once, with pageSize=1000.
     departments = listed(api, "/departments", page=1, pageSize=1000)
     assert (departments["pageSize"], departments["totalCount"]) == (1000, 2)
-    assert listed(api, "/projects", page=1, pageSize=1000)["items"] == [project]
-    assert listed(api, "/employees", page=1, pageSize=1000)["items"] == [employee]
+    assert listed(api, "/projects", page=1, pageSize=1000)["items"] == [shown.project]
+    assert listed(api, "/employees", page=1, pageSize=1000)["items"] == [shown.employee]
 
-    # Empty filter and sort values are absent.
+
+def test_empty_filter_and_sort_values_are_absent(api: httpx.Client) -> None:
+    shown = screens(api)
     everything = {
         "/departments": {"filterByName": "", "sortByName": ""},
         "/projects": {"filterByName": "", "sortByName": ""},
@@ -68,9 +90,12 @@ def test_screens_as_the_front_end_loads_and_saves_them(api: httpx.Client) -> Non
         assert (page["pageNumber"], page["pageSize"], page["totalCount"]) == (1, 10, counts[path])
     assert listed(api, "/departments", page="", pageSize="")["pageSize"] == 10
     raw = api.get("/workdays?filterByEmployee=&filterByDate=&page=1&pageSize=10")
-    assert raw.json()["items"][0]["id"] == workday["id"]
+    assert raw.json()["items"][0]["id"] == shown.workday["id"]
 
-    # PUT bodies carry the id, and whatever else the form holds.
+
+def test_put_bodies_carry_the_id_and_whatever_else_the_form_holds(api: httpx.Client) -> None:
+    shown = screens(api)
+    finance, employee = shown.finance, shown.employee
     renamed = api.put(
         f"/departments/{finance['id']}", json={"id": finance["id"], "name": "Finance & Legal"}
     )
@@ -83,13 +108,18 @@ def test_screens_as_the_front_end_loads_and_saves_them(api: httpx.Client) -> Non
     assert '"salary":4000.00' in saved.text
     assert exact(saved)["salary"] == Decimal("4000.00")
 
+
+def test_the_invoice_screen_tells_whether_the_pdf_can_be_downloaded(api: httpx.Client) -> None:
+    shown = screens(api)
     # The invoice screen: the list says whether the PDF can be downloaded.
     assert listed(api, "/invoices", page=1, pageSize=10)["items"][0]["isUrlReady"] is False
-    assert api.get(f"/invoices/{invoice['id']}/pre-signed-url").status_code == 409
+    assert api.get(f"/invoices/{shown.invoice['id']}/pre-signed-url").status_code == 409
 
 
-def test_numbers_names_and_unknown_properties_in_any_form(api: httpx.Client) -> None:
-    # Property names in any case; unknown properties ignored.
+# --- bodies and queries in any form --------------------------------------------------------------
+
+
+def test_property_names_in_any_case_and_unknown_properties_ignored(api: httpx.Client) -> None:
     department = created(
         api.post("/departments", json={"Name": " Finance ", "colour": "blue", "id": None}),
         "departments",
@@ -121,7 +151,9 @@ def test_numbers_names_and_unknown_properties_in_any_form(api: httpx.Client) -> 
     assert employee["department"]["id"] == department["id"]
     assert employee["project"]["id"] == project["id"]
 
-    # Numbers as numbers and as numeric strings.
+
+def test_numbers_as_numbers_and_as_numeric_strings(api: httpx.Client) -> None:
+    employee = make_employee(api)
     workday = api.post(
         "/workdays", json={"Date": "2024-10-01", "HOURS": "7.5", "EmployeeId": employee["id"]}
     )
@@ -145,7 +177,16 @@ def test_numbers_names_and_unknown_properties_in_any_form(api: httpx.Client) -> 
     )
     assert (september["month"], september["year"]) == (9, 2024)
 
-    # Query parameter names in any case.
+
+def test_query_parameter_names_in_any_case(api: httpx.Client) -> None:
+    finance_eu = make_department(api, "Finance EU")
+    employee = make_employee(
+        api, firstname="Ada", lastname="Lovelace", departmentId=finance_eu["id"]
+    )
+    make_workday(api, employee["id"], "2024-10-01", "7.5")
+    make_workday(api, employee["id"], "2024-10-02", "8.5")
+    make_invoice(api, employee["id"], 10, 2024)
+    make_invoice(api, employee["id"], 9, 2024)
     for n in range(3):
         make_department(api, f"Finance {n}")
     page = listed(api, "/departments", pagesize=2, FILTERBYNAME="fin", Page=2, SORTBYNAME="DESC")
@@ -166,6 +207,9 @@ def test_numbers_names_and_unknown_properties_in_any_form(api: httpx.Client) -> 
     assert listed(api, "/employees", FILTERBYEMPLOYEENAME="ada lovelace")["totalCount"] == 1
 
 
+# --- errors, request ids and tokens ------------------------------------------------------------
+
+
 def _jwt_claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     claims: dict[str, Any] = json.loads(
@@ -174,12 +218,17 @@ def _jwt_claims(token: str) -> dict[str, Any]:
     return claims
 
 
-def test_error_answers_request_ids_and_bodies_that_are_not_json(running_api: Api) -> None:
-    api, anonymous = running_api.client, running_api.anonymous
+def invoiced(api: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An employee with a workday in October 2024, and its invoice."""
     employee = make_employee(api)
     make_workday(api, employee["id"], "2024-10-01", 8)
-    invoice = make_invoice(api, employee["id"], 10, 2024)
+    return employee, make_invoice(api, employee["id"], 10, 2024)
 
+
+def test_validation_failures_are_400_problems_as_the_front_end_reads_them(
+    api: httpx.Client,
+) -> None:
+    employee, invoice = invoiced(api)
     validations = [
         api.post("/departments", json={"name": ""}),
         api.post("/employees", json={"email": "nope"}),
@@ -212,6 +261,10 @@ def test_error_answers_request_ids_and_bodies_that_are_not_json(running_api: Api
         assert body["errors"]
         assert response.headers["X-Request-Id"]
 
+
+def test_other_errors_are_problems_without_errors(running_api: Api) -> None:
+    api, anonymous = running_api.client, running_api.anonymous
+    employee, invoice = invoiced(api)
     others = [
         (api.get(f"/departments/{uuid.uuid4()}"), 404),
         (api.delete(f"/workdays/{uuid.uuid4()}"), 404),
@@ -234,10 +287,15 @@ def test_error_answers_request_ids_and_bodies_that_are_not_json(running_api: Api
         if status == 401:
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
-    # Routes and methods that do not exist answer problems too.
+
+def test_routes_and_methods_that_do_not_exist_answer_problems(api: httpx.Client) -> None:
     problem(api.get("/no-such-route"), 404)
     problem(api.request("PATCH", "/departments"), 405)
 
+
+def test_every_answer_carries_a_request_id_of_its_own(running_api: Api) -> None:
+    api, anonymous = running_api.client, running_api.anonymous
+    _, invoice = invoiced(api)
     # Every answer carries a request id, successes too.
     answers = [
         api.get("/departments"),
@@ -253,6 +311,19 @@ def test_error_answers_request_ids_and_bodies_that_are_not_json(running_api: Api
     ids = {r.headers["X-Request-Id"] for r in answers}
     assert len(ids) == len(answers)
 
+
+NOT_JSON = [
+    b"name=Finance",
+    b"{",
+    b"{'name': 'Finance'}",
+    b"",
+    b'{"name": "x",}',
+    b'{"salary": NaN}',
+]
+
+
+def test_a_body_that_is_not_json_is_a_400_with_serializer_errors(api: httpx.Client) -> None:
+    employee = make_employee(api)
     # A body that is not JSON: 400 with `serializerErrors`, on every route that reads one.
     department = make_department(api)
     workday = make_workday(api, employee["id"], "2024-11-01", 8)
@@ -267,16 +338,8 @@ def test_error_answers_request_ids_and_bodies_that_are_not_json(running_api: Api
         ("PUT", f"/workdays/{workday['id']}"),
         ("POST", "/invoices"),
     ]
-    not_json = [
-        b"name=Finance",
-        b"{",
-        b"{'name': 'Finance'}",
-        b"",
-        b'{"name": "x",}',
-        b'{"salary": NaN}',
-    ]
     for method, path in targets:
-        for content in not_json:
+        for content in NOT_JSON:
             response = api.request(
                 method, path, content=content, headers={"Content-Type": "application/json"}
             )
@@ -285,38 +348,58 @@ def test_error_answers_request_ids_and_bodies_that_are_not_json(running_api: Api
     # JSON, but not an object: a 400 as well.
     for text in ["[]", '"Finance"', "42", "null"]:
         assert post_raw(api, "/departments", text).status_code == 400, text
-    # JSON nested deeper than any parser goes: a 400 as well, not a crash (checked at the end).
+    assert listed(api, "/departments")["totalCount"] == departments
+    assert api.get(f"/departments/{department['id']}").json() == department
+
+
+def test_json_nested_deeper_than_any_parser_goes_is_a_400_not_a_crash(api: httpx.Client) -> None:
+    department = make_department(api)
+    departments = listed(api, "/departments")["totalCount"]
     deep = [
         post_raw(api, "/departments", '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"),
         post_raw(api, "/departments", "[" * 100_000 + "]" * 100_000),
     ]
+    # The API still answers, and nothing was stored; then the answers to JSON nested too deep.
     assert listed(api, "/departments")["totalCount"] == departments
     assert api.get(f"/departments/{department['id']}").json() == department
+    assert [r.status_code for r in deep] == [400, 400], [r.text for r in deep]
 
-    # Logging in as the front end does: a token whose `exp` it can read.
+
+def front_end_login(anonymous: httpx.Client) -> str:
+    """Log in as the front end does (its property names); answers the token."""
     login = anonymous.post(
         "/login", json={"Username": ADMIN_EMAIL.upper(), "Password": ADMIN_PASSWORD}
     )
     assert login.status_code == 200, login.text
-    token = login.json()["jwtToken"]
-    claims = _jwt_claims(token)
+    token: str = login.json()["jwtToken"]
+    return token
+
+
+def test_logging_in_as_the_front_end_does_answers_a_token_whose_exp_it_can_read(
+    anonymous: httpx.Client,
+) -> None:
+    claims = _jwt_claims(front_end_login(anonymous))
     assert claims["exp"] - claims["iat"] == 24 * 3600
     assert {"sub", "iat", "nbf", "exp"} <= claims.keys()
 
-    # A token tampered with, or expired (beyond the 60 s leeway), is refused with a 401.
+
+def test_a_tampered_token_is_refused_with_a_401(anonymous: httpx.Client) -> None:
+    token = front_end_login(anonymous)
+    claims = _jwt_claims(token)
     header, _, signature = token.split(".")
     forged = base64.urlsafe_b64encode(
         json.dumps({**claims, "exp": claims["exp"] + 10**6}).encode()
     ).rstrip(b"=")
     tampered = f"{header}.{forged.decode()}.{signature}"
     problem(anonymous.get("/departments", headers={"Authorization": f"Bearer {tampered}"}), 401)
-    bearer = {"Authorization": f"Bearer {token}"}
+
+
+def test_an_expired_token_is_refused_with_a_401_beyond_the_leeway(running_api: Api) -> None:
+    anonymous = running_api.anonymous
+    bearer = {"Authorization": f"Bearer {front_end_login(anonymous)}"}
     running_api.clock.advance(timedelta(hours=24, seconds=30))
     assert anonymous.get("/departments", headers=bearer).status_code == 200
     running_api.clock.advance(timedelta(seconds=31))
     expired = anonymous.get("/departments", headers=bearer)
     problem(expired, 401)
     assert expired.headers["WWW-Authenticate"].startswith("Bearer")
-
-    # The answers to JSON nested too deep.
-    assert [r.status_code for r in deep] == [400, 400], [r.text for r in deep]

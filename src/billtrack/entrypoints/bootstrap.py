@@ -159,6 +159,7 @@ def bootstrap(
         if tokens is not None
         else JwtTokenIssuer(secret, now=clock.now, lifetime=settings.token_lifetime),
         issuer=settings.issuer,
+        render_parallelism=getattr(renderer, "pool_size", 1),
         download_link_lifetime=settings.download_link_lifetime,
         probes=probes if probes is not None else built_probes,
         closers=closers,

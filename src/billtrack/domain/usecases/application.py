@@ -89,6 +89,8 @@ class Application:
     hasher: PasswordHasher
     tokens: TokenIssuer
     issuer: Issuer = field(default_factory=Issuer)
+    render_parallelism: int = 1
+    """How many renders may run at once (the renderer's page pool)."""
     download_link_lifetime: timedelta = invoices.DOWNLOAD_LINK_LIFETIME
     signed_downloads: SignedDownloads | None = None
     """Set when billtrack serves the storage's download links itself (the local folder)."""

@@ -45,10 +45,12 @@ class WorkerReport:
 
 
 class Worker:
-    def __init__(self, app: Application, *, parallelism: int = 1) -> None:
+    def __init__(self, app: Application, *, parallelism: int | None = None) -> None:
+        """`parallelism` jobs of a batch are handled at once; by default as many as the
+        application's renderer prints at once."""
         self.app = app
         self.report = WorkerReport()
-        self._parallelism = parallelism
+        self._parallelism = parallelism if parallelism is not None else app.render_parallelism
         self._report_lock = threading.Lock()
 
     @property
