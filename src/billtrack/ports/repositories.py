@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+from billtrack.domain.model.batch import MonthBatch
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.invoice import Invoice
@@ -78,6 +79,18 @@ class InvoiceRepository(Protocol):
     def update(self, invoice: Invoice, /) -> None: ...
     def list(self, query: InvoiceQuery, /) -> Page[Invoice]: ...
     def active_for(self, employee_id: UUID, period: YearMonth, /) -> Invoice | None: ...
+    def of_batch(self, batch_id: UUID, /) -> Sequence[Invoice]:
+        """The invoices a month-end run issued, soft-deleted ones too."""
+        ...
+
+
+class BatchRepository(Protocol):
+    def add(self, batch: MonthBatch, /) -> None: ...
+    def get(self, batch_id: UUID, /) -> MonthBatch | None: ...
+    def update(self, batch: MonthBatch, /) -> None: ...
+    def unfinished(self) -> Sequence[MonthBatch]:
+        """Runs that have not yet considered every employee (a crash stopped them, say)."""
+        ...
 
 
 class UserRepository(Protocol):

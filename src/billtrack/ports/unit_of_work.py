@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from billtrack.ports.repositories import (
+    BatchRepository,
     DepartmentRepository,
     EmployeeMonthRepository,
     EmployeeRepository,
@@ -38,6 +39,8 @@ class UnitOfWork(Protocol):
     def invoices(self) -> InvoiceRepository: ...
     @property
     def users(self) -> UserRepository: ...
+    @property
+    def batches(self) -> BatchRepository: ...
     @property
     def invoice_numbers(self) -> InvoiceNumberCounter: ...
     @property

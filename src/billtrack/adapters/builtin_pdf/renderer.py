@@ -11,29 +11,36 @@ the totals fit between the margins, so an invoice never spills onto a second pag
 
 Characters the shipped font does not cover (Chinese, Japanese, Korean, Arabic, Hebrew, Thai...)
 raise `UnsupportedText`, a ValueError naming the field and the characters, so the invoice ends
-`failed` with that reason; the Chromium renderer prints them. Drawing them from a system font was
-measured and left out: the one Debian ships (Noto Sans CJK) is a 19 MB OpenType/CFF collection
-that takes 2.4 s to read, and cutting a subset out of it with fontTools takes 60 to 80 ms per
-invoice (about 14 PDFs/s, below Chromium's 22/s), while writing a CFF subsetter of our own (CID-keyed
-charstrings, local and global subroutines) would be the largest part of this package; whether a
-machine prints CJK would also depend on what it has installed.
+`failed` with a reason a person can act on; the Chromium renderer prints them. Drawing them from a
+system font was measured and left out. The one Debian ships, Noto Sans CJK, is a 19.5 MB
+OpenType/CFF collection: reading its character map and widths takes 0.2 to 0.4 s (once), but
+cutting a subset of 16 characters out of it with fontTools took 300 to 440 ms per invoice here,
+so 2 or 3 PDFs/s, about ten times slower than Chromium; being fast would take a CFF subsetter of our
+own (CID-keyed charstrings, subroutines, FDSelect), bigger than all of this package, and whether
+an invoice printed would then depend on the fonts the machine happens to have.
 
-How the candidates compared, on this 2-core machine, for one 31-day invoice with Latin, Cyrillic,
-Greek and Vietnamese names (PDFs/s in one process, best of 5 runs; size of the PDF):
+How the ways to embed the fonts compared, on this 2-core machine, rendering the same nine 31-day
+invoices (Polish, Vietnamese, Czech/Turkish, Ukrainian, Serbian, Russian, Greek names) in one
+thread: the best round of each over ten interleaved runs in 15 minutes, while other engineers'
+test suites kept the load average between 3 and 10, and each one's median ratio to the former
+writer in the same runs. The figures for fpdf2 and ReportLab draw the same text at the same
+positions (recorded from this renderer); both compress their streams, this writer does not.
 
-| candidate | PDFs/s | size |
-| --- | ---: | ---: |
-| the former writer: standard Helvetica, cp1252, no font embedded | 2,200 | 9 kB |
-| this writer: per-document subset by `TrueTypeFont.subset`, uncompressed | 1,500 | 34 kB |
-| this writer, subset by fontTools' subsetter per document | 95 | 33 kB |
-| this writer, the pre-cut fonts embedded whole, zlib-compressed once per process | 1,650 | 134 kB |
-| fpdf2 2.8.9, fonts added once per document (it subsets with fontTools) | 30 | 25 kB |
-| ReportLab 5.1.0, fonts registered once per process (its own subsetter) | 330 | 32 kB |
-| Chromium through Playwright (another renderer of billtrack) | 22 | |
+| candidate | best PDFs/s | vs. former | largest PDF |
+| --- | ---: | ---: | ---: |
+| the former writer: Helvetica in cp1252 ("?" for most of these names), nothing embedded | 1,512 | 1 | 7.6 kB |
+| **this writer: a subset per document cut by `TrueTypeFont.subset`** | **1,178** | **0.80** | **28 kB** |
+| this writer, the pre-cut fonts embedded whole, zlib-compressed once per process | 1,437 | 0.82 | 148 kB |
+| this writer, a subset per document cut by fontTools' `Subsetter` | 33 | 0.020 | 28 kB |
+| fpdf2 2.8.9, `add_font` per document (it subsets with fontTools) | 21 | 0.012 | 17 kB |
+| fpdf2 2.8.9, fonts parsed once and copied per document | 23 | 0.014 | 17 kB |
+| ReportLab 5.1.0, fonts registered once per process (its own subsetter) | 151 | 0.094 | 27 kB |
 
-The per-document subset is the fastest way that stays under the 100 kB limit: embedding the
-pre-cut fonts whole is as fast but three times too large. Streams stay uncompressed, as before, so
-the same document gives the same bytes whatever zlib the machine has.
+On an idle machine the former writer prints about 2,200 PDFs/s, so this one about 1,700, some 80
+times Chromium's 22. Embedding the fonts whole is no faster and breaks the 100 kB limit; the
+others spend their time subsetting. Streams stay uncompressed, as before, so the same document
+gives the same bytes whatever zlib the machine has (zlib would make the PDF about 14 kB).
+`bench/bench_builtin_renderer.py` measures this renderer alone.
 """
 
 from __future__ import annotations

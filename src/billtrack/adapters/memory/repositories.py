@@ -13,6 +13,7 @@ from uuid import UUID
 
 from billtrack.adapters.memory.paging import page_of
 from billtrack.adapters.memory.store import OwedRender
+from billtrack.domain.model.batch import MonthBatch
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.errors import (
@@ -155,6 +156,16 @@ class InMemoryInvoiceRepository(_Table[Invoice]):
             (i for i in self._active() if i.employee_id == employee_id and i.period == period),
             None,
         )
+
+    def of_batch(self, batch_id: UUID, /) -> Sequence[Invoice]:
+        found = (i for i in self._rows.values() if i.batch_id == batch_id)
+        return sorted(found, key=lambda i: (i.created_at, i.id))
+
+
+class InMemoryBatchRepository(_Table[MonthBatch]):
+    def unfinished(self) -> Sequence[MonthBatch]:
+        found = (b for b in self._active() if b.invoiced_at is None)
+        return sorted(found, key=lambda b: (b.created_at, b.id))
 
 
 class InMemoryEmployeeMonths:

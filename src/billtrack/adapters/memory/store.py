@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
+from billtrack.domain.model.batch import MonthBatch
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.organisation import Department, Project
@@ -31,6 +32,7 @@ class Tables:
     users: dict[UUID, User] = field(default_factory=dict)
     invoice_counters: dict[int, int] = field(default_factory=dict)
     outbox: dict[UUID, OwedRender] = field(default_factory=dict)
+    batches: dict[UUID, MonthBatch] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A working copy for one transaction. Entities are immutable, so copying the dicts is
@@ -44,6 +46,7 @@ class Tables:
             users=dict(self.users),
             invoice_counters=dict(self.invoice_counters),
             outbox={k: replace(v) for k, v in self.outbox.items()},
+            batches=dict(self.batches),
         )
 
 

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from billtrack.adapters.memory.repositories import (
+    InMemoryBatchRepository,
     InMemoryEmployeeMonths,
     InMemoryEmployeeRepository,
     InMemoryInvoiceNumberCounter,
@@ -32,6 +33,7 @@ class InMemoryUnitOfWork:
     users: InMemoryUserRepository
     invoice_numbers: InMemoryInvoiceNumberCounter
     outbox: InMemoryOutbox
+    batches: InMemoryBatchRepository
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store if store is not None else InMemoryStore()
@@ -78,3 +80,4 @@ class InMemoryUnitOfWork:
         self.users = InMemoryUserRepository(tables.users)
         self.invoice_numbers = InMemoryInvoiceNumberCounter(tables.invoice_counters)
         self.outbox = InMemoryOutbox(tables.outbox)
+        self.batches = InMemoryBatchRepository(tables.batches)

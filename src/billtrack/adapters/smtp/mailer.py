@@ -52,7 +52,9 @@ class SmtpMailer:
         self._now = now
 
     def send(self, message: MailMessage, /) -> None:
-        email = mime_message(message, sender=self._sender, reply_to=self._reply_to, date=self._now())
+        email = mime_message(
+            message, sender=self._sender, reply_to=self._reply_to, date=self._now()
+        )
         try:
             with self._connect() as smtp:
                 refused = smtp.send_message(email)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from billtrack.adapters.sqlalchemy import rows, tables
 from billtrack.adapters.sqlalchemy.conflicts import conflict_for
+from billtrack.domain.model.batch import MonthBatch
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.invoice import Invoice
@@ -262,6 +263,30 @@ class SqlAlchemyInvoiceRepository(_Repository[Invoice]):
         return self._first_active(
             c.employee_id == employee_id, c.year == period.year, c.month == period.month
         )
+
+    def of_batch(self, batch_id: UUID, /) -> Sequence[Invoice]:
+        c = self.table.c
+        statement = select(self.table).where(c.batch_id == batch_id).order_by(c.created_at, c.id)
+        return [self._from_row(r._mapping) for r in self._connection.execute(statement)]
+
+
+class SqlAlchemyBatchRepository(_Repository[MonthBatch]):
+    table = tables.invoice_batches
+
+    def _to_row(self, entity: MonthBatch) -> dict[str, Any]:
+        return rows.batch_row(entity)
+
+    def _from_row(self, row: rows.Row) -> MonthBatch:
+        return rows.batch_from_row(row)
+
+    def unfinished(self) -> Sequence[MonthBatch]:
+        c = self.table.c
+        statement = (
+            select(self.table)
+            .where(self._active(), c.invoiced_at.is_(None))
+            .order_by(c.created_at, c.id)
+        )
+        return [self._from_row(r._mapping) for r in self._connection.execute(statement)]
 
 
 class SqlAlchemyEmployeeMonths:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from billtrack.domain.model.batch import MonthBatch
 from billtrack.domain.model.calculation import InvoiceTotals
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.invoice import Invoice, InvoiceStatus
@@ -115,6 +116,7 @@ def invoice_row(invoice: Invoice) -> dict[str, Any]:
         "mail_claimed_at": invoice.mail_claimed_at,
         "mailed_at": invoice.mailed_at,
         "mail_error": invoice.mail_error,
+        "batch_id": invoice.batch_id,
         "created_at": invoice.created_at,
         "deleted_at": invoice.deleted_at,
     }
@@ -144,6 +146,7 @@ def invoice_from_row(row: Row) -> Invoice:
         mail_claimed_at=row["mail_claimed_at"],
         mailed_at=row["mailed_at"],
         mail_error=row["mail_error"],
+        batch_id=row["batch_id"],
         **_lifecycle(row),
     )
 
@@ -161,3 +164,26 @@ def user_row(user: User) -> dict[str, Any]:
 
 def user_from_row(row: Row) -> User:
     return User(email=Email(row["email"]), password_hash=row["password_hash"], **_lifecycle(row))
+
+
+def batch_row(batch: MonthBatch) -> dict[str, Any]:
+    return {
+        "id": batch.id,
+        "year": batch.period.year,
+        "month": batch.period.month,
+        "total": batch.total,
+        "skipped": batch.skipped,
+        "invoiced_at": batch.invoiced_at,
+        "created_at": batch.created_at,
+        "deleted_at": batch.deleted_at,
+    }
+
+
+def batch_from_row(row: Row) -> MonthBatch:
+    return MonthBatch(
+        period=YearMonth(row["year"], row["month"]),
+        total=row["total"],
+        skipped=row["skipped"],
+        invoiced_at=row["invoiced_at"],
+        **_lifecycle(row),
+    )

@@ -109,6 +109,18 @@ unique_among_active(
 )
 Index(None, workdays.c.day)
 
+invoice_batches = Table(
+    "invoice_batches",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("year", Integer(), nullable=False),
+    Column("month", Integer(), nullable=False),
+    Column("total", Integer(), nullable=False),
+    Column("skipped", Integer(), nullable=False),
+    Column("invoiced_at", UtcDateTime(), nullable=True),
+    *_lifecycle(),
+)
+
 invoices = Table(
     "invoices",
     metadata,
@@ -135,6 +147,7 @@ invoices = Table(
     Column("mail_claimed_at", UtcDateTime(), nullable=True),
     Column("mailed_at", UtcDateTime(), nullable=True),
     Column("mail_error", Text(), nullable=True),
+    Column("batch_id", Uuid(), ForeignKey("invoice_batches.id"), nullable=True),
     *_lifecycle(),
     UniqueConstraint("number_year", "number_sequence"),
     CheckConstraint("month BETWEEN 1 AND 12", name="month_of_year"),
@@ -147,6 +160,7 @@ unique_among_active(
     invoices.c.month,
 )
 Index(None, invoices.c.year, invoices.c.month)
+Index(None, invoices.c.batch_id)
 
 users = Table(
     "users",

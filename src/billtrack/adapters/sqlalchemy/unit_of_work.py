@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from billtrack.adapters.sqlalchemy import tables
 from billtrack.adapters.sqlalchemy.repositories import (
+    SqlAlchemyBatchRepository,
     SqlAlchemyEmployeeMonths,
     SqlAlchemyEmployeeRepository,
     SqlAlchemyInvoiceNumberCounter,
@@ -40,6 +41,7 @@ class SqlAlchemyUnitOfWork:
     users: SqlAlchemyUserRepository
     invoice_numbers: SqlAlchemyInvoiceNumberCounter
     outbox: SqlAlchemyOutbox
+    batches: SqlAlchemyBatchRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -63,6 +65,7 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlAlchemyUserRepository(connection)
         self.invoice_numbers = SqlAlchemyInvoiceNumberCounter(connection)
         self.outbox = SqlAlchemyOutbox(connection)
+        self.batches = SqlAlchemyBatchRepository(connection)
         return self
 
     def __exit__(

@@ -74,6 +74,8 @@ class Invoice(Entity):
     mailed_at: datetime | None = None
     mail_error: str | None = None
     """Why the owed send failed for good (the mail server's words)."""
+    batch_id: UUID | None = None
+    """The month-end run that issued it, if one did."""
 
     @classmethod
     def issue(
@@ -86,6 +88,7 @@ class Invoice(Entity):
         totals: InvoiceTotals,
         today: date,
         now: datetime,
+        batch_id: UUID | None = None,
     ) -> Invoice:
         if number.year != today.year:
             raise ValueError("an invoice is numbered in the year it is issued")
@@ -97,6 +100,7 @@ class Invoice(Entity):
             totals=totals,
             issued_on=today,
             created_at=now,
+            batch_id=batch_id,
         )
 
     @property

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any, Generic
 from uuid import UUID
 
+from billtrack.domain.model.batch import BatchProgress, MonthBatch
 from billtrack.domain.model.organisation import Department, Project
 from billtrack.domain.model.user import User
 from billtrack.domain.usecases import (
@@ -179,6 +180,29 @@ class Application:
         return invoices.invoice_month(
             year=year, month=month, uow=self.new_uow(), clock=self.clock, queue=self.render_queue
         )
+
+    def start_month_run(self, *, year: int, month: int) -> MonthBatch:
+        """A month-end run, recorded; `continue_month_run` does its work."""
+        return invoices.start_month_run(
+            year=year, month=month, uow=self.new_uow(), clock=self.clock
+        )
+
+    def continue_month_run(self, batch_id: UUID) -> MonthRun:
+        return invoices.continue_month_run(
+            batch_id, uow=self.new_uow(), clock=self.clock, queue=self.render_queue
+        )
+
+    def month_run_progress(self, batch_id: UUID) -> BatchProgress:
+        return invoices.month_run_progress(batch_id, uow=self.new_uow())
+
+    def continue_stopped_month_runs(self, *, older_than: timedelta = timedelta(minutes=5)) -> int:
+        """Finish the month-end runs a crash stopped; answers how many were continued."""
+        stopped = invoices.unfinished_month_runs(
+            uow=self.new_uow(), started_before=self.clock.now() - older_than
+        )
+        for batch_id in stopped:
+            self.continue_month_run(batch_id)
+        return len(stopped)
 
     def open_download(self, key: str, expires: int, signature: str) -> bytes:
         """A stored PDF through a link billtrack signed; see `SignedDownloads.open_signed`."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
+from billtrack.domain.model.batch import BatchProgress, MonthBatch
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.errors import DuplicateInvoice, NotReady, ValidationFailed
 from billtrack.domain.model.invoice import Invoice, invoice_period
@@ -51,10 +52,29 @@ def create_invoice(
     details: InvoiceDetails, *, uow: UnitOfWork, clock: Clock, queue: RenderQueue
 ) -> InvoiceView:
     """Issue the invoice of an employee's month: totals snapshot, next number, render owed."""
+    issued = _issue(details, uow=uow, clock=clock)
+    assert issued is not None, "only a run that asks for hours gets no invoice"
+    view, job = issued
+    dispatch_render(job, uow=uow, queue=queue, clock=clock)
+    return view
+
+
+def _issue(
+    details: InvoiceDetails,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    batch_id: UUID | None = None,
+    with_hours_only: bool = False,
+) -> tuple[InvoiceView, RenderJob] | None:
+    """The invoice and its owed render, committed; None when `with_hours_only` and the month
+    has no hours."""
     with uow:
         period, employee = _check(uow, clock, details)
         (month,) = uow.months.lock((employee.id, period))
         month.ensure_can_invoice()
+        if with_hours_only and not month.workdays:
+            return None
         today = clock.today()
         invoice = Invoice.issue(
             id=uuid4(),
@@ -64,45 +84,103 @@ def create_invoice(
             totals=month.totals(employee.salary),
             today=today,
             now=clock.now(),
+            batch_id=batch_id,
         )
         uow.invoices.add(invoice)
         job = RenderJob(invoice.id, invoice.revision)
         uow.outbox.put(job)
         view = InvoiceView(invoice, employee_view(uow, employee))
         uow.commit()
-    dispatch_render(job, uow=uow, queue=queue, clock=clock)
-    return view
+    return view, job
 
 
 @dataclass(frozen=True, slots=True)
 class MonthRun:
+    batch: MonthBatch
     created: tuple[InvoiceView, ...]
+    """What this call issued (a resumed run issues only what was still owed)."""
     already_invoiced: int
+
+
+def start_month_run(*, year: int, month: int, uow: UnitOfWork, clock: Clock) -> MonthBatch:
+    """A month-end run, recorded before it starts, so its progress can be followed."""
+    period = invoice_period(year, month, clock.today())
+    with uow:
+        total = len(uow.employees.active_ids())
+        batch = MonthBatch(id=uuid4(), created_at=clock.now(), period=period, total=total)
+        uow.batches.add(batch)
+        uow.commit()
+    return batch
+
+
+def continue_month_run(
+    batch_id: UUID,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    queue: RenderQueue,
+    with_hours_only: bool = True,
+) -> MonthRun:
+    """Invoice every active employee who has no invoice for the run's month yet (with
+    `with_hours_only`, only those who logged hours in it; the others count as skipped).
+
+    Each invoice is its own transaction, so a run stopped halfway (a crash) is finished by
+    continuing it, without a duplicate: whoever has an invoice already is skipped.
+    """
+    with uow:
+        batch = require_active(uow.batches.get(batch_id), "month-end run", batch_id)
+        employee_ids = list(uow.employees.active_ids())
+    created: list[InvoiceView] = []
+    already_invoiced = 0
+    for employee_id in employee_ids:
+        details = InvoiceDetails(
+            year=batch.period.year, month=batch.period.month, employee_id=employee_id
+        )
+        try:
+            issued = _issue(
+                details, uow=uow, clock=clock, batch_id=batch.id, with_hours_only=with_hours_only
+            )
+        except DuplicateInvoice:
+            already_invoiced += 1
+            continue
+        except ValidationFailed:
+            # The period was checked when the run started, so only the employee can be wrong:
+            # they left (were deleted) after the run listed them, and get no invoice.
+            continue
+        if issued is not None:
+            view, job = issued
+            dispatch_render(job, uow=uow, queue=queue, clock=clock)
+            created.append(view)
+    with uow:
+        issued_by_run = sum(i.is_active for i in uow.invoices.of_batch(batch.id))
+        batch = batch.invoiced(
+            total=len(employee_ids), skipped=len(employee_ids) - issued_by_run, at=clock.now()
+        )
+        uow.batches.update(batch)
+        uow.commit()
+    return MonthRun(batch, tuple(created), already_invoiced)
 
 
 def invoice_month(
     *, year: int, month: int, uow: UnitOfWork, clock: Clock, queue: RenderQueue
 ) -> MonthRun:
-    """The month-end batch: an invoice for every active employee who has none for the month yet.
+    """The month-end batch of the library and the demo: an invoice for every active employee
+    who has none for the month yet, hours or not."""
+    batch = start_month_run(year=year, month=month, uow=uow, clock=clock)
+    return continue_month_run(batch.id, uow=uow, clock=clock, queue=queue, with_hours_only=False)
 
-    Each invoice is its own transaction, so a batch stopped halfway is resumed by running it again.
-    """
-    invoice_period(year, month, clock.today())
+
+def month_run_progress(batch_id: UUID, *, uow: UnitOfWork) -> BatchProgress:
     with uow:
-        employee_ids = list(uow.employees.active_ids())
-    created: list[InvoiceView] = []
-    already_invoiced = 0
-    for employee_id in employee_ids:
-        try:
-            details = InvoiceDetails(year=year, month=month, employee_id=employee_id)
-            created.append(create_invoice(details, uow=uow, clock=clock, queue=queue))
-        except DuplicateInvoice:
-            already_invoiced += 1
-        except ValidationFailed:
-            # The period was checked above, so only the employee can be wrong: they left (were
-            # deleted) after the batch listed them, and get no invoice.
-            continue
-    return MonthRun(tuple(created), already_invoiced)
+        batch = require_active(uow.batches.get(batch_id), "month-end run", batch_id)
+        return BatchProgress.of(batch, uow.invoices.of_batch(batch_id))
+
+
+def unfinished_month_runs(*, uow: UnitOfWork, started_before: datetime) -> list[UUID]:
+    """Runs started before `started_before` that never considered every employee: a crash
+    stopped them, and continuing them finishes the work."""
+    with uow:
+        return [b.id for b in uow.batches.unfinished() if b.created_at < started_before]
 
 
 def get_invoice(invoice_id: UUID, *, uow: UnitOfWork) -> InvoiceView:

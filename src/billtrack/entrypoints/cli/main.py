@@ -11,6 +11,7 @@ from pathlib import Path
 from types import FrameType
 
 import click
+from rich.console import Console
 
 from billtrack import __version__
 from billtrack.domain.model.errors import DomainError
@@ -24,12 +25,13 @@ from billtrack.entrypoints.bootstrap import (
     upgrade_database,
 )
 from billtrack.entrypoints.cli.demo import invoice_table, run_demo
+from billtrack.entrypoints.cli.month_run import follow_month_run, run_in_thread, summary_table
 from billtrack.entrypoints.first_user import ensure_first_user
 from billtrack.entrypoints.logs import configure_logging
 from billtrack.entrypoints.settings import Settings
-from billtrack.entrypoints.wire.answers import InvoiceOut
+from billtrack.entrypoints.wire.answers import InvoiceOut, MonthRunOut
 from billtrack.entrypoints.wire.json_encoding import encode
-from billtrack.entrypoints.worker.runner import Worker, drain, start_in_background
+from billtrack.entrypoints.worker.runner import Worker, start_in_background
 
 
 class YearMonthType(click.ParamType):  # type: ignore[type-arg]
@@ -278,33 +280,50 @@ def invoices() -> None:
 @invoices.command("run")
 @click.option("--year", type=int, required=True)
 @click.option("--month", type=click.IntRange(1, 12), required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the created invoices as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run and its invoices as JSON.")
 def invoices_run(year: int, month: int, as_json: bool) -> None:
-    """Invoice every active employee who has no invoice for the month yet, and render the PDFs.
+    """Invoice every active employee who logged hours in the month and has no invoice for it
+    yet, render and mail the PDFs, and show the run's progress until it is done.
 
-    Safe to run again: employees already invoiced are counted, not invoiced twice."""
-    app = started(load_settings())
+    Safe to run again: employees already invoiced are skipped, not invoiced twice. Exits with
+    status 1 when an invoice failed."""
+    settings = load_settings()
+    app = started(settings)
+    # With the in-process queue nobody else renders: a worker runs here until the run is done.
+    stop_worker = start_in_background(app) if settings.queue == "memory" else None
     try:
-        run = app.run_month(year=year, month=month)
-        report = drain(app)
+        batch = app.start_month_run(year=year, month=month)
+        thread, runs, errors = run_in_thread(lambda: app.continue_month_run(batch.id))
+        progress = follow_month_run(
+            app,
+            batch.id,
+            console=None if as_json else Console(stderr=True),
+            work_done=lambda: not thread.is_alive(),
+        )
+        thread.join()
+        if errors:
+            raise errors[0]
     except DomainError as refused:
         raise click.ClickException(refused.detail) from refused
     finally:
+        if stop_worker is not None:
+            stop_worker()
         app.close()
+    run = runs[0]
     if as_json:
         click.echo(
             encode(
                 {
+                    "run": MonthRunOut.of(progress).wire(),
                     "created": [InvoiceOut.of(v).wire() for v in run.created],
                     "alreadyInvoiced": run.already_invoiced,
-                    "rendered": report.rendered,
+                    "rendered": progress.rendered,
                 }
             )
         )
-        return
-    if run.created:
-        click.echo(invoice_table(list(run.created)))
-    click.echo(
-        f"{len(run.created)} invoices created for {year}-{month:02d}, "
-        f"{run.already_invoiced} employees already invoiced, {report.rendered} PDFs rendered"
-    )
+    else:
+        if run.created:
+            click.echo(invoice_table(list(run.created)))
+        Console().print(summary_table(progress))
+    if progress.failed:
+        sys.exit(1)

@@ -130,6 +130,11 @@ class InvoiceBody(PutBody):
     employee_id: Id
 
 
+class MonthRunBody(Body):
+    year: IntIn
+    month: IntIn
+
+
 class LoginBody(Body):
     username: Text = Field(description="The user's e-mail address.")
     password: Text

@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
+from billtrack.domain.model.batch import BatchProgress
 from billtrack.domain.model.organisation import OrganisationUnit
 from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.entrypoints.wire.json_encoding import encode
@@ -133,6 +134,40 @@ class PageOut(Answer, Generic[ItemT]):
     def of(cls, page: Page[Any], items: list[ItemT]) -> PageOut[ItemT]:
         return cls(
             items=items, page_number=page.number, page_size=page.size, total_count=page.total_count
+        )
+
+
+class MonthRunOut(Answer):
+    """A month-end run's progress (an extension of the original's contract)."""
+
+    id: UUID
+    year: int
+    month: int
+    status: str
+    """`running`, then `done` once every invoice is rendered and mailed, or has failed."""
+    total: int
+    created: int
+    skipped: int
+    rendered: int
+    mailed: int
+    failed: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, progress: BatchProgress) -> MonthRunOut:
+        batch = progress.batch
+        return cls(
+            id=batch.id,
+            year=batch.period.year,
+            month=batch.period.month,
+            status=progress.status.value,
+            total=batch.total,
+            created=progress.created,
+            skipped=batch.skipped,
+            rendered=progress.rendered,
+            mailed=progress.mailed,
+            failed=progress.failed,
+            created_at=batch.created_at,
         )
 
 

@@ -85,7 +85,8 @@ class Worker:
         """Work until `stop` is set, then finish the batches in hand and return. Each queue has a
         thread of its own, so a long poll of one never delays the other. At start, and then every
         `sweep_every`, renders the outbox owes are published again: all of them at start (an
-        in-process queue starts empty), later those published more than `owed_after` ago."""
+        in-process queue starts empty), later those published more than `owed_after` ago; and
+        month-end runs a crash stopped more than `owed_after` ago are finished."""
         consumers = [
             threading.Thread(
                 target=self._consume,
@@ -101,6 +102,7 @@ class Worker:
         while True:
             try:
                 self.app.republish_owed(older_than=older_than)
+                self.app.continue_stopped_month_runs(older_than=owed_after)
             except Exception:
                 log.exception("sweeping the outbox failed; trying again later")
             older_than = owed_after

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Response
+from fastapi import BackgroundTasks, Depends, Query, Response
 
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.entrypoints.http.dependencies import AppDep, PageDep, body_schema, json_body
-from billtrack.entrypoints.http.inputs import InvoiceBody
+from billtrack.entrypoints.http.inputs import InvoiceBody, MonthRunBody
 from billtrack.entrypoints.http.query import Blank, Id, Month, Year, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import (
@@ -17,11 +17,37 @@ from billtrack.entrypoints.http.routes.common import (
     created,
     resource_router,
 )
-from billtrack.entrypoints.wire.answers import InvoiceOut, PageOut
+from billtrack.entrypoints.wire.answers import InvoiceOut, MonthRunOut, PageOut
 from billtrack.ports.queries import InvoiceQuery, SortDirection
 
 router = resource_router("invoices")
 Body = Annotated[InvoiceBody, Depends(json_body(InvoiceBody))]
+
+
+RunBody = Annotated[MonthRunBody, Depends(json_body(MonthRunBody))]
+
+
+@router.post(
+    "/batch",
+    status_code=202,
+    response_model=MonthRunOut,
+    summary="Start the month-end run: invoice every active employee with hours in the month",
+    openapi_extra=body_schema(MonthRunBody),
+)
+def start_month_run(app: AppDep, body: RunBody, work: BackgroundTasks) -> ContractJSONResponse:
+    batch = app.start_month_run(year=body.year, month=body.month)
+    # The run goes on after the answer; a crash mid-way is finished by the worker's sweep.
+    work.add_task(app.continue_month_run, batch.id)
+    return answer(
+        MonthRunOut.of(app.month_run_progress(batch.id)),
+        status_code=202,
+        headers={"Location": f"/api/invoices/batch/{batch.id}"},
+    )
+
+
+@router.get("/batch/{id}", response_model=MonthRunOut, summary="A month-end run's progress")
+def month_run_progress(id: Id, app: AppDep) -> ContractJSONResponse:
+    return answer(MonthRunOut.of(app.month_run_progress(id)))
 
 
 def details(body: InvoiceBody) -> InvoiceDetails:
