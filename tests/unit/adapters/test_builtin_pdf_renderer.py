@@ -34,9 +34,9 @@ from pypdf.generic import (
 )
 
 from billtrack.adapters.builtin_pdf import shipped_fonts
-from billtrack.adapters.builtin_pdf.money import format_money
 from billtrack.adapters.builtin_pdf.printable_text import UnsupportedText
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
+from billtrack.domain.model.presentation import format_money
 from billtrack.ports.rendering import InvoiceDocument, Issuer
 
 # What a printer can reliably print: nothing should be drawn closer to the edge than this.

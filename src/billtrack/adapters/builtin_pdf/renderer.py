@@ -49,7 +49,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from billtrack.adapters.builtin_pdf import shipped_fonts
-from billtrack.adapters.builtin_pdf.money import format_money
 from billtrack.adapters.builtin_pdf.pdf_writer import (
     A4_HEIGHT,
     A4_WIDTH,
@@ -58,6 +57,7 @@ from billtrack.adapters.builtin_pdf.pdf_writer import (
 )
 from billtrack.adapters.builtin_pdf.printable_text import check_printable, printable
 from billtrack.adapters.builtin_pdf.truetype import TrueTypeFont
+from billtrack.domain.model.presentation import format_money, weekday_name
 from billtrack.ports.rendering import InvoiceDocument
 
 MARGIN = 50.0
@@ -84,8 +84,6 @@ PARTY_COLUMN_WIDTH = (RIGHT - LEFT - COLUMN_GAP) / 2
 HEADING_LABEL_X = RIGHT - 210
 DAY_COLUMN_X = LEFT + 110
 
-# Spelled out here rather than by strftime("%a"), whose output follows the process locale.
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _FORMULA = "Amount = monthly salary \u00d7 total hours \u00f7 (weekdays \u00d7 8)"
 
 
@@ -248,7 +246,7 @@ class _InvoicePage:
     def _workday(self, day: date, hours: str, baseline: float) -> None:
         page, regular = self.page, self.regular
         page.text(LEFT + CELL_PADDING, baseline, day.isoformat(), font=regular, size=TEXT_SIZE)
-        weekday = _WEEKDAY_NAMES[day.weekday()]
+        weekday = weekday_name(day)
         page.text(DAY_COLUMN_X, baseline, weekday, font=regular, size=TEXT_SIZE, gray=LABEL_GRAY)
         page.text(
             RIGHT - CELL_PADDING, baseline, hours, font=regular, size=TEXT_SIZE, align="right"

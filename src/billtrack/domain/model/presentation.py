@@ -38,10 +38,18 @@ def format_decimal(value: Decimal, *, min_places: int = 2) -> str:
 def format_money(amount: Decimal, currency: str) -> str:
     """`amount` then its ISO 4217 code: `format_money(Decimal("4838.07"), "EUR")` is
     `4,838.07 EUR`. The code, not a symbol, because it is unambiguous ($ is a dozen currencies);
-    after the number, so a right-aligned column of amounts lines up on its digits."""
+    after the number, so a right-aligned column of amounts lines up on its digits. Every decimal
+    the amount carries is shown and none is added: the domain has rounded already (cents for
+    amounts, four places for the hourly rate)."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amounts of money are Decimal, not {type(amount).__name__}")
+    if not amount.is_finite():
+        raise ValueError(f"{amount} is not an amount of money")
     if not _ISO_4217_CODE.fullmatch(currency):
         raise ValueError(f"{currency!r} is not an ISO 4217 currency code such as EUR")
-    return f"{format_decimal(amount)} {currency}"
+    if amount.is_zero():
+        amount = abs(amount)  # -0.00 equals 0.00 but would print with its sign
+    return f"{amount:,f} {currency}"
 
 
 def month_label(period: YearMonth) -> str:

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from billtrack.entrypoints.aws.container import application
+from billtrack.entrypoints.aws.json_logs import lambda_handler
 from billtrack.entrypoints.aws.sqs_batch import handle_batch
 from billtrack.entrypoints.bootstrap import mail_record_reader
 
 
+@lambda_handler
 def handler(event: Mapping[str, Any], context: object) -> dict[str, list[dict[str, str]]]:
     app = application()
     return handle_batch(

@@ -7,14 +7,14 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from billtrack.entrypoints.wire.answers import Answer
-from billtrack.entrypoints.wire.json_encoding import encode
+from billtrack.entrypoints.wire.json_encoding import encode_bytes
 
 
 class ContractJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         if isinstance(content, Answer):
             content = content.wire()
-        return encode(content).encode()
+        return encode_bytes(content)
 
 
 class ProblemResponse(ContractJSONResponse):
