@@ -1,13 +1,14 @@
 """The API conforms to its own OpenAPI document: schemathesis generates valid and invalid requests
-for every operation, sends them over real HTTP with the admin's bearer token, and runs all of its
+for every operation, sends them to the app with the admin's bearer token, and runs all of its
 checks on every answer (no server error, documented status codes, content types, headers and
 schemas, invalid data refused, valid data accepted, authentication enforced, ...).
 
-The operations are collected from the document the app builds (so that pytest can make one test
-per operation); `test_the_served_document_is_the_one_tested` checks that it is exactly the one
-served at /api/openapi.json. (schemathesis' lazy `from_fixture` loader would fetch it from the
-running server instead, but it fails on pytest 9.2: it writes `Function._nodeid`, which pytest
-9.2 no longer has.)
+The requests reach the app in the test process, through schemathesis' ASGI transport: no server,
+no socket. The operations are collected from the document the app builds (so that pytest can make
+one test per operation); `test_the_served_document_is_the_one_tested` checks that it is exactly
+the one served at /api/openapi.json. (schemathesis' lazy `from_fixture` loader would fetch it from
+the app instead, but it fails on pytest 9.2: it writes `Function._nodeid`, which pytest 9.2 no
+longer has.)
 
 SQLite only: the behaviour under test is the HTTP layer's, and the run must stay quick."""
 
@@ -19,41 +20,47 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from pydantic import SecretStr
 from schemathesis.config import SchemathesisConfig
+from starlette.types import Receive, Scope, Send
 
-from tests.fakes.clock import ManualClock
 from billtrack.adapters.sqlalchemy.engine import create_database_engine
 from billtrack.adapters.sqlalchemy.tables import metadata
-from billtrack.domain.usecases.users import add_user
 from billtrack.entrypoints.bootstrap import bootstrap
 from billtrack.entrypoints.http.app import create_app
 from billtrack.entrypoints.settings import Settings
-from tests.api.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, fast_hasher
-from tests.support.server import serving
+from tests.api.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    NOW,
+    ORIGIN,
+    api_settings,
+    fast_hasher,
+    reaching,
+)
+from tests.fakes.clock import ManualClock
 
 MAX_EXAMPLES = 25
 STATEFUL_SCENARIOS = 30
 STATEFUL_STEPS = 8
-SECRET = SecretStr("a-test-secret-that-is-long-enough-for-hs256")
 
 
 def app_settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, jwt_secret=SECRET, public_url="http://127.0.0.1")
+    return api_settings(data_dir)
 
 
 def openapi_document() -> dict[str, Any]:
     """The document the app serves at /api/openapi.json."""
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(app_settings(Path(folder)))
+        settings = app_settings(Path(folder))
+        application = bootstrap(settings, hasher=fast_hasher())
         try:
-            return app.openapi()
+            return create_app(settings, application).openapi()
         finally:
-            app.state.services.close()
+            application.close()
 
 
 DOCUMENT = openapi_document()
@@ -73,13 +80,33 @@ CONFIG = SchemathesisConfig.from_dict(
         },
     }
 )
+
+
+class AppUnderTest:
+    """The ASGI app schemathesis sends every request to, its own checks' included: it hands
+    each to the app the module's fixture started. (The operations are collected before that
+    app exists, and schemathesis keeps the app the schema had then.)"""
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            if scope["type"] == "lifespan":
+                return  # nothing to start: the test's app runs no lifespan either
+            raise RuntimeError("the API is not started: use the `target` fixture")
+        await self.app(scope, receive, send)
+
+
+APP_UNDER_TEST = AppUnderTest()
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
+schema.app = APP_UNDER_TEST
 
 
 @dataclass(frozen=True)
 class Target:
-    base_url: str
-    """The server's origin; the document's paths start with /api."""
+    app: FastAPI
+    """The app under test, in this process; the document's paths start with /api."""
     token: str
     reset: Callable[[], None]
     """Empty every table but the users: each stateful scenario starts from the same state, so a
@@ -89,11 +116,9 @@ class Target:
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     clock = ManualClock(NOW)
-    services = bootstrap(
-        app_settings(tmp_path_factory.mktemp("schemathesis")), clock=clock, hasher=fast_hasher()
-    )
-    add_user(services.uow(), services.hasher, clock, email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
-    engine = create_database_engine(services.settings.database)
+    settings = app_settings(tmp_path_factory.mktemp("schemathesis"))
+    application = bootstrap(settings, clock=clock, hasher=fast_hasher())
+    engine = create_database_engine(settings.database)
 
     def reset() -> None:
         with engine.begin() as connection:
@@ -102,21 +127,22 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
                     connection.execute(table.delete())
 
     try:
-        with serving(create_app(services=services)) as base_url:
-            login = httpx.post(
-                f"{base_url}/api/login",
-                json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-                timeout=30,
-            )
-            login.raise_for_status()
-            yield Target(base_url, login.json()["jwtToken"], reset)
+        application.add_user(ADMIN_EMAIL, ADMIN_PASSWORD)
+        app = create_app(settings, application)
+        token = application.log_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        APP_UNDER_TEST.app = app
+        try:
+            yield Target(app, token, reset)
+        finally:
+            APP_UNDER_TEST.app = None
     finally:
         engine.dispose()
-        services.close()
+        application.close()
 
 
 def test_the_served_document_is_the_one_tested(target: Target) -> None:
-    served = httpx.get(f"{target.base_url}/api/openapi.json", timeout=30)
+    with reaching(target.app) as reach, reach.client() as client:
+        served = client.get("/openapi.json")
     assert served.status_code == 200
     assert served.json() == DOCUMENT
     assert DOCUMENT["openapi"].startswith("3.1")
@@ -132,11 +158,7 @@ def test_the_served_document_is_the_one_tested(target: Target) -> None:
 def test_the_api_conforms_to_its_openapi_document(
     case: schemathesis.Case[Any], target: Target
 ) -> None:
-    case.call_and_validate(
-        base_url=target.base_url,
-        headers={"Authorization": f"Bearer {target.token}"},
-        timeout=30,
-    )
+    case.call_and_validate(base_url=ORIGIN, headers={"Authorization": f"Bearer {target.token}"})
 
 
 def test_stateful_workflows_conform_to_the_openapi_document(target: Target) -> None:
@@ -151,7 +173,7 @@ def test_stateful_workflows_conform_to_the_openapi_document(target: Target) -> N
             target.reset()
 
         def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
-            return {"base_url": target.base_url, "headers": headers, "timeout": 30}
+            return {"base_url": ORIGIN, "headers": headers}
 
     Workflows.run(
         settings=settings(

@@ -14,27 +14,28 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.fakes.clock import ManualClock
 from billtrack.domain.model.calculation import amount_for
 from billtrack.domain.model.period import YearMonth
-from billtrack.entrypoints.bootstrap import Services, bootstrap
+from billtrack.domain.usecases.application import Application
+from billtrack.entrypoints.bootstrap import bootstrap
 from billtrack.entrypoints.cli.demo import run_demo
 from billtrack.entrypoints.cli.demo_company import EMPLOYEES
 from billtrack.entrypoints.cli.main import main
 from billtrack.entrypoints.settings import Settings
+from tests.fakes.clock import ManualClock
 
 NOVEMBER = datetime(2024, 11, 15, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
+def app(tmp_path: Path) -> Iterator[Application]:
     running = bootstrap(Settings(data_dir=tmp_path), clock=ManualClock(NOVEMBER))
     yield running
     running.close()
 
 
-def test_the_demo_invoices_last_month_for_every_employee(services: Services) -> None:
-    text = run_demo(services)
+def test_the_demo_invoices_last_month_for_every_employee(app: Application) -> None:
+    text = run_demo(app)
     lines = text.splitlines()
     assert lines[0].split() == ["Number", "Employee", "Hours", "Hourly", "rate", "Amount", "PDF"]
     rows = [line for line in lines if line.startswith("2024-")]
@@ -45,10 +46,8 @@ def test_the_demo_invoices_last_month_for_every_employee(services: Services) -> 
     assert "12 invoices for 2024-10, 12 PDFs rendered now" in text
 
 
-def test_the_demos_json_follows_the_contracts_formula(services: Services) -> None:
-    invoices = json.loads(
-        run_demo(services, YearMonth(2024, 10), as_json=True), parse_float=Decimal
-    )
+def test_the_demos_json_follows_the_contracts_formula(app: Application) -> None:
+    invoices = json.loads(run_demo(app, YearMonth(2024, 10), as_json=True), parse_float=Decimal)
     assert len(invoices) == len(EMPLOYEES)
     for invoice in invoices:
         assert (invoice["year"], invoice["month"]) == (2024, 10)

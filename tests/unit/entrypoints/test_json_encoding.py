@@ -28,7 +28,10 @@ decimals = st.builds(
     st.booleans(),
 )
 timestamps = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    # Hypothesis takes naive bounds and attaches the zone itself.
+    min_value=datetime(2000, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+    timezones=st.just(UTC),
 )
 scalars = st.one_of(
     st.none(),
