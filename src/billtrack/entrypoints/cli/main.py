@@ -9,29 +9,19 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from billtrack import __version__
 from billtrack.domain.model.errors import DomainError
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.application import Application
-from billtrack.entrypoints.bootstrap import (
-    DatabaseError,
-    SchemaOutdated,
-    bootstrap,
-    masked_database,
-    upgrade_database,
-)
-from billtrack.entrypoints.cli.demo import invoice_table, run_demo
-from billtrack.entrypoints.cli.month_run import follow_month_run, run_in_thread, summary_table
-from billtrack.entrypoints.first_user import ensure_first_user
-from billtrack.entrypoints.logs import configure_logging
-from billtrack.entrypoints.settings import Settings
-from billtrack.entrypoints.wire.answers import InvoiceOut, MonthRunOut
-from billtrack.entrypoints.wire.json_encoding import encode
-from billtrack.entrypoints.worker.runner import Worker, start_in_background
+
+# The commands import what they use when they run, so `billtrack --help` and the small commands
+# do not pay for loading the database, the web framework and the cloud clients.
+if TYPE_CHECKING:
+    from billtrack.domain.usecases.application import Application
+    from billtrack.entrypoints.settings import Settings
 
 
 class YearMonthType(click.ParamType):  # type: ignore[type-arg]
@@ -50,6 +40,8 @@ class YearMonthType(click.ParamType):  # type: ignore[type-arg]
 
 
 def load_settings() -> Settings:
+    from billtrack.entrypoints.settings import Settings
+
     try:
         return Settings()
     except ValueError as refused:
@@ -58,6 +50,8 @@ def load_settings() -> Settings:
 
 def started(settings: Settings) -> Application:
     """The application, with the refusals of a bad start (settings, schema) as clear messages."""
+    from billtrack.entrypoints.bootstrap import DatabaseError, SchemaOutdated, bootstrap
+
     try:
         return bootstrap(settings)
     except (SchemaOutdated, ValueError) as refused:
@@ -67,6 +61,8 @@ def started(settings: Settings) -> Application:
 
 
 def announce_first_user(settings: Settings, app: Application) -> None:
+    from billtrack.entrypoints.first_user import ensure_first_user
+
     created = ensure_first_user(settings, app)
     if created is None:
         return
@@ -81,10 +77,11 @@ def announce_first_user(settings: Settings, app: Application) -> None:
 def serve_api(
     settings: Settings, app: Application, host: str, port: int, with_worker: bool
 ) -> None:
-    # Imported here: only the commands that serve pay for loading the web framework.
     import uvicorn
 
     from billtrack.entrypoints.http.app import create_app
+    from billtrack.entrypoints.logs import configure_logging
+    from billtrack.entrypoints.worker.runner import start_in_background
 
     api = create_app(settings, app, on_start=start_in_background if with_worker else None)
     click.echo(f"API docs: http://{host}:{port}/api/docs   (Ctrl-C stops)")
@@ -127,6 +124,8 @@ def demo(
 ) -> None:
     """Invoice a demo company's month (a dozen employees, their workdays, their PDFs) on the
     embedded default, print the invoices, then serve the API over them."""
+    from billtrack.entrypoints.cli.demo import run_demo
+
     settings = load_settings().served_at(host, port)
     app = started(settings)
     try:
@@ -170,6 +169,9 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 def worker(sweep_seconds: int) -> None:
     """Render and mail, alone: takes the renders the database's outbox owes. SIGTERM or Ctrl-C
     finishes the jobs in hand, then stops."""
+    from billtrack.entrypoints.logs import configure_logging
+    from billtrack.entrypoints.worker.runner import Worker
+
     app = started(load_settings())
     stop = threading.Event()
 
@@ -196,6 +198,8 @@ def db() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the revisions as JSON.")
 def db_upgrade(as_json: bool) -> None:
     """Apply pending migrations (a deploy step with PostgreSQL; SQLite does it on start)."""
+    from billtrack.entrypoints.bootstrap import DatabaseError, masked_database, upgrade_database
+
     settings = load_settings()
     database = masked_database(settings)
     try:
@@ -258,6 +262,8 @@ def users_passwd(email: str, password_stdin: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
 def users_list(as_json: bool) -> None:
     """List the users."""
+    from billtrack.entrypoints.wire.json_encoding import encode
+
     app = started(load_settings())
     try:
         found = app.list_users()
@@ -287,6 +293,18 @@ def invoices_run(year: int, month: int, as_json: bool) -> None:
 
     Safe to run again: employees already invoiced are skipped, not invoiced twice. Exits with
     status 1 when an invoice failed."""
+    from rich.console import Console
+
+    from billtrack.entrypoints.cli.demo import invoice_table
+    from billtrack.entrypoints.cli.month_run import (
+        follow_month_run,
+        run_in_thread,
+        summary_table,
+    )
+    from billtrack.entrypoints.wire.answers import InvoiceOut, MonthRunOut
+    from billtrack.entrypoints.wire.json_encoding import encode
+    from billtrack.entrypoints.worker.runner import start_in_background
+
     settings = load_settings()
     app = started(settings)
     # With the in-process queue nobody else renders: a worker runs here until the run is done.
