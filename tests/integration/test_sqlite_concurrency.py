@@ -80,3 +80,44 @@ def test_api_threads_and_a_worker_share_one_file(sqlite_engine: Engine) -> None:
     assert sorted(i.number.sequence for i in invoices) == list(range(1, 33))
     assert {i.status for i in invoices} == {InvoiceStatus.GENERATED}
     assert len(mail_queue) == 32
+
+
+def test_a_reader_reads_beside_a_writer_that_holds_the_write_lock(sqlite_engine: Engine) -> None:
+    """WAL serves readers in parallel: a read-only unit of work does not queue behind a writer."""
+    hire(sqlite_engine, 1)
+    writing = SqlAlchemyUnitOfWork(sqlite_engine)
+    with writing:  # BEGIN IMMEDIATE: the write lock is held until the block ends
+        writing.employees.active_ids()
+        started = threading.Event()
+        finished = threading.Event()
+
+        def read() -> None:
+            started.set()
+            with SqlAlchemyUnitOfWork(sqlite_engine, read_only=True) as reading:
+                assert len(reading.employees.active_ids()) == 1
+            finished.set()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert started.wait(10)
+        # Well inside SQLite's busy timeout (10 s): the reader did not wait for the writer.
+        assert finished.wait(5), "the read-only transaction waited for the write lock"
+    reader.join()
+
+
+def test_a_second_writer_still_waits_for_the_first(sqlite_engine: Engine) -> None:
+    first = SqlAlchemyUnitOfWork(sqlite_engine)
+    second_began = threading.Event()
+    with first:
+        first.employees.active_ids()
+
+        def write() -> None:
+            with SqlAlchemyUnitOfWork(sqlite_engine) as second:
+                second.employees.active_ids()
+                second_began.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not second_began.wait(0.5), "two write transactions ran at once"
+    assert second_began.wait(10)
+    writer.join()

@@ -94,6 +94,7 @@ def bootstrap(
     settings: Settings,
     *,
     new_uow: Callable[[], UnitOfWork] | None = None,
+    new_reader: Callable[[], UnitOfWork] | None = None,
     clock: Clock | None = None,
     render_queue: RenderQueue | None = None,
     mail_queue: MailQueue | None = None,
@@ -116,6 +117,8 @@ def bootstrap(
         engine = prepare_database(settings)
         closers.append(engine.dispose)
         new_uow = _unit_of_work_factory(engine)
+        if new_reader is None:
+            new_reader = _unit_of_work_factory(engine, read_only=True)
     built_probes["database"] = _database_probe(new_uow)
     if render_queue is None or mail_queue is None:
         made_render, made_mail = _queues(settings, built_probes)
@@ -146,6 +149,7 @@ def bootstrap(
         renderer = _renderer(settings, closers)
     return Application(
         new_uow=new_uow,
+        new_reader=new_reader,
         clock=clock,
         render_queue=render_queue,
         mail_queue=mail_queue,
@@ -246,8 +250,8 @@ def mail_record_reader() -> RecordReader:
     return lambda record: delivery_from_lambda_record(record, MAIL_MESSAGES.decode)
 
 
-def _unit_of_work_factory(engine: Engine) -> Callable[[], UnitOfWork]:
-    return lambda: SqlAlchemyUnitOfWork(engine)
+def _unit_of_work_factory(engine: Engine, *, read_only: bool = False) -> Callable[[], UnitOfWork]:
+    return lambda: SqlAlchemyUnitOfWork(engine, read_only=read_only)
 
 
 def _database_probe(new_uow: Callable[[], UnitOfWork]) -> Probe:

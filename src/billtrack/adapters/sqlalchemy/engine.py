@@ -2,8 +2,10 @@
 
 SQLite is a real target, not a test double: WAL lets readers go on while one transaction writes,
 `busy_timeout` makes a second writer wait instead of failing with SQLITE_BUSY, and every
-transaction starts with BEGIN IMMEDIATE, so it takes the write lock up front rather than failing
-when a read turns into a write halfway (the API and the worker write to the same file).
+transaction that may write starts with BEGIN IMMEDIATE, so it takes the write lock up front rather
+than failing when a read turns into a write halfway (the API and the worker write to the same
+file). A read-only transaction (`READ_ONLY` in the connection's execution options) starts with a
+plain BEGIN and reads its snapshot of the WAL beside the writer and the other readers.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "billtrack_read_only"
+"""The execution option of a connection whose transactions only read."""
 
 
 def create_database_engine(url: str | URL, **options: Any) -> Engine:
@@ -42,8 +46,9 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Any) -> None:
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 

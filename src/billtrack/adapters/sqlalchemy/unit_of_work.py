@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from billtrack.adapters.sqlalchemy import tables
+from billtrack.adapters.sqlalchemy.engine import READ_ONLY
 from billtrack.adapters.sqlalchemy.repositories import (
     SqlAlchemyBatchRepository,
     SqlAlchemyEmployeeMonths,
@@ -43,8 +44,11 @@ class SqlAlchemyUnitOfWork:
     outbox: SqlAlchemyOutbox
     batches: SqlAlchemyBatchRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        """A `read_only` unit of work never writes; on SQLite it reads beside a writer instead
+        of waiting for the write lock."""
         self._engine = engine
+        self._read_only = read_only
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -52,6 +56,9 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("this unit of work is already in a transaction")
         try:
             connection = self._connection = self._engine.connect()
+            if self._read_only:
+                connection = connection.execution_options(**{READ_ONLY: True})
+                self._connection = connection
         except DBAPIError as error:
             raise DependencyUnavailable("database", type(error.orig).__name__) from error
         self.departments = SqlAlchemyOrganisationUnitRepository(

@@ -214,11 +214,12 @@ class Invoice(Entity):
             return self
         return replace(self, mail_error=reason[:MAX_ERROR_LENGTH], mail_claimed_at=None)
 
-    def mail_withdrawn(self, send: int) -> Invoice:
-        """Send `send`, asked for but never handed to a queue, is owed no more."""
+    def mail_withdrawn(self, send: int, *, error: str | None) -> Invoice:
+        """Send `send`, asked for but never handed to a queue, is owed no more: the mail state
+        is what it was before, `error` (the earlier failure) included."""
         if self.mail_requested != send or self.mail_sent >= send or self.mail_claimed_at:
             return self
-        return replace(self, mail_requested=send - 1)
+        return replace(self, mail_requested=send - 1, mail_error=error)
 
     def mail_again(self) -> Invoice:
         """One more send of the current PDF, asked for by a person."""

@@ -58,16 +58,17 @@ class Units(Generic[UnitT]):
 
     units: OrganisationUnits[UnitT]
     new_uow: Callable[[], UnitOfWork]
+    reader: Callable[[], UnitOfWork]
     clock: Clock
 
     def create(self, name: str) -> UnitT:
         return self.units.create(name, uow=self.new_uow(), clock=self.clock)
 
     def get(self, unit_id: UUID) -> UnitT:
-        return self.units.get(unit_id, uow=self.new_uow())
+        return self.units.get(unit_id, uow=self.reader())
 
     def list(self, query: NameQuery) -> Page[UnitT]:
-        return self.units.list(query, uow=self.new_uow())
+        return self.units.list(query, uow=self.reader())
 
     def rename(self, unit_id: UUID, name: str) -> UnitT:
         return self.units.rename(unit_id, name, uow=self.new_uow())
@@ -80,6 +81,9 @@ class Units(Generic[UnitT]):
 class Application:
     new_uow: Callable[[], UnitOfWork]
     """A new unit of work, one per operation (a unit of work is not shared by threads)."""
+    new_reader: Callable[[], UnitOfWork] | None = None
+    """A unit of work for operations that only read; by default `new_uow`. On SQLite it reads
+    beside a writer instead of waiting for the write lock."""
     clock: Clock
     render_queue: RenderQueue
     mail_queue: MailQueue
@@ -100,15 +104,19 @@ class Application:
     closers: Sequence[Callable[[], None]] = ()
     """What `close` releases, in reverse order (engines, browsers, clients)."""
 
+    def reader(self) -> UnitOfWork:
+        """A unit of work for an operation that only reads."""
+        return self.new_reader() if self.new_reader is not None else self.new_uow()
+
     # -- departments and projects ------------------------------------------------------------
 
     @property
     def departments(self) -> Units[Department]:
-        return Units(organisation.departments, self.new_uow, self.clock)
+        return Units(organisation.departments, self.new_uow, self.reader, self.clock)
 
     @property
     def projects(self) -> Units[Project]:
-        return Units(organisation.projects, self.new_uow, self.clock)
+        return Units(organisation.projects, self.new_uow, self.reader, self.clock)
 
     # -- employees -----------------------------------------------------------------------------
 
@@ -116,10 +124,10 @@ class Application:
         return employees.create_employee(details, uow=self.new_uow(), clock=self.clock)
 
     def get_employee(self, employee_id: UUID) -> EmployeeView:
-        return employees.get_employee(employee_id, uow=self.new_uow())
+        return employees.get_employee(employee_id, uow=self.reader())
 
     def list_employees(self, query: EmployeeQuery) -> Page[EmployeeView]:
-        return employees.list_employees(query, uow=self.new_uow())
+        return employees.list_employees(query, uow=self.reader())
 
     def change_employee(self, employee_id: UUID, details: EmployeeDetails) -> EmployeeView:
         return employees.change_employee(employee_id, details, uow=self.new_uow())
@@ -133,10 +141,10 @@ class Application:
         return workdays.log_workday(details, uow=self.new_uow(), clock=self.clock)
 
     def get_workday(self, workday_id: UUID) -> WorkdayView:
-        return workdays.get_workday(workday_id, uow=self.new_uow())
+        return workdays.get_workday(workday_id, uow=self.reader())
 
     def list_workdays(self, query: WorkdayQuery) -> Page[WorkdayView]:
-        return workdays.list_workdays(query, uow=self.new_uow())
+        return workdays.list_workdays(query, uow=self.reader())
 
     def change_workday(self, workday_id: UUID, details: WorkdayDetails) -> WorkdayView:
         return workdays.change_workday(workday_id, details, uow=self.new_uow(), clock=self.clock)
@@ -152,10 +160,10 @@ class Application:
         )
 
     def get_invoice(self, invoice_id: UUID) -> InvoiceView:
-        return invoices.get_invoice(invoice_id, uow=self.new_uow())
+        return invoices.get_invoice(invoice_id, uow=self.reader())
 
     def list_invoices(self, query: InvoiceQuery) -> Page[InvoiceView]:
-        return invoices.list_invoices(query, uow=self.new_uow())
+        return invoices.list_invoices(query, uow=self.reader())
 
     def change_invoice(self, invoice_id: UUID, details: InvoiceDetails) -> InvoiceView:
         return invoices.change_invoice(
@@ -168,13 +176,13 @@ class Application:
     def download_link(self, invoice_id: UUID) -> str:
         return invoices.download_link(
             invoice_id,
-            uow=self.new_uow(),
+            uow=self.reader(),
             storage=self.storage,
             lifetime=self.download_link_lifetime,
         )
 
     def invoice_pdf(self, invoice_id: UUID) -> bytes:
-        return invoices.invoice_pdf(invoice_id, uow=self.new_uow(), storage=self.storage)
+        return invoices.invoice_pdf(invoice_id, uow=self.reader(), storage=self.storage)
 
     def run_month(self, *, year: int, month: int) -> MonthRun:
         return invoices.invoice_month(
@@ -193,7 +201,7 @@ class Application:
         )
 
     def month_run_progress(self, batch_id: UUID) -> BatchProgress:
-        return invoices.month_run_progress(batch_id, uow=self.new_uow())
+        return invoices.month_run_progress(batch_id, uow=self.reader())
 
     def continue_stopped_month_runs(self, *, older_than: timedelta = timedelta(minutes=5)) -> int:
         """Finish the month-end runs a crash stopped; answers how many were continued."""
@@ -243,7 +251,7 @@ class Application:
 
     def send_again(self, invoice_id: UUID) -> InvoiceView:
         """Mail the invoice's current PDF once more (a new send); a conflict until it is stored."""
-        mailing.send_again(invoice_id, uow=self.new_uow(), queue=self.mail_queue, clock=self.clock)
+        mailing.send_again(invoice_id, uow=self.new_uow(), queue=self.mail_queue)
         return self.get_invoice(invoice_id)
 
     def record_render_failure(self, job: RenderJob, reason: str) -> None:
@@ -284,7 +292,7 @@ class Application:
         return users.change_password(email, password, uow=self.new_uow(), hasher=self.hasher)
 
     def list_users(self) -> Sequence[User]:
-        return users.list_users(uow=self.new_uow())
+        return users.list_users(uow=self.reader())
 
     def log_in(self, email: str, password: str) -> str:
         return users.log_in(
@@ -292,7 +300,7 @@ class Application:
         )
 
     def authenticate(self, token: str) -> User:
-        return users.authenticate(token, uow=self.new_uow(), tokens=self.tokens)
+        return users.authenticate(token, uow=self.reader(), tokens=self.tokens)
 
     # -- running -------------------------------------------------------------------------------
 

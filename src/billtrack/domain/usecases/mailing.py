@@ -129,7 +129,7 @@ def record_mail_failure(job: MailJob, reason: str, *, uow: UnitOfWork) -> None:
     _settle(job, uow, lambda current: current.mail_failed(job.revision, job.send, reason=reason))
 
 
-def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue, clock: Clock) -> Invoice:
+def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue) -> Invoice:
     """Mail the current PDF once more, as a new send; a conflict until the PDF is stored."""
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
@@ -141,13 +141,13 @@ def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue, clock: Cl
         queue.publish(job)
     except DependencyUnavailable:
         # No outbox keeps mails: undo the request, so the answer (503) tells the whole truth.
-        _settle(job, uow, lambda current: _unrequested(current, again.mail_requested))
+        _settle(
+            job,
+            uow,
+            lambda current: current.mail_withdrawn(again.mail_requested, error=invoice.mail_error),
+        )
         raise
     return again
-
-
-def _unrequested(invoice: Invoice, send: int) -> Invoice:
-    return invoice.mail_withdrawn(send)
 
 
 def _settle(job: MailJob, uow: UnitOfWork, change: Callable[[Invoice], Invoice]) -> None:
