@@ -23,6 +23,8 @@ from billtrack.ports.mail import MailMessage
 
 Security = Literal["starttls", "ssl", "none"]
 DEPENDENCY = "mail server"
+AUTHENTICATION_CODES = frozenset({530, 534, 535, 538})
+"""5xx answers about our login, not about the message: retried, not a rejection."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,20 +58,33 @@ class SmtpMailer:
             message, sender=self._sender, reply_to=self._reply_to, date=self._now()
         )
         try:
-            with self._connect() as smtp:
-                refused = smtp.send_message(email)
+            smtp = self._connect()
+        except smtplib.SMTPResponseException as error:
+            # The greeting, STARTTLS or the login was refused: the server, not the message.
+            raise DependencyUnavailable(
+                DEPENDENCY, _reason(error.smtp_code, error.smtp_error)
+            ) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise DependencyUnavailable(DEPENDENCY, f"{type(error).__name__}: {error}") from error
+        try:
+            refused = smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as error:
             raise _refusal(error.recipients) from error
+        except smtplib.SMTPSenderRefused as error:
+            # Our sender address or our standing (a login the server wants): the operator's to
+            # fix, and worth retrying once they have.
+            raise DependencyUnavailable(
+                DEPENDENCY, _reason(error.smtp_code, error.smtp_error)
+            ) from error
         except smtplib.SMTPResponseException as error:
-            # Sender refused, data refused, login failed, or any other answer with a code.
             reason = _reason(error.smtp_code, error.smtp_error)
-            if 500 <= error.smtp_code < 600 and not isinstance(
-                error, smtplib.SMTPAuthenticationError
-            ):
+            if 500 <= error.smtp_code < 600 and error.smtp_code not in AUTHENTICATION_CODES:
                 raise MailRejected(reason) from error
             raise DependencyUnavailable(DEPENDENCY, reason) from error
         except (smtplib.SMTPException, OSError) as error:
             raise DependencyUnavailable(DEPENDENCY, f"{type(error).__name__}: {error}") from error
+        finally:
+            _close(smtp)
         if refused:
             # Only part of a multi-recipient message was refused; billtrack sends to one.
             raise _refusal(refused)
@@ -93,6 +108,14 @@ class SmtpMailer:
             smtp.close()
             raise
         return smtp
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """QUIT, ignoring what the server answers: the message's fate was decided before."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _reason(code: int, text: bytes | str) -> str:

@@ -258,7 +258,7 @@ class Application:
         pipeline.record_render_failure(job, reason, uow=self.new_uow())
 
     def record_mail_failure(self, job: MailJob, reason: str) -> None:
-        mailing.record_mail_failure(job, reason, uow=self.new_uow())
+        mailing.record_mail_failure(job, reason, uow=self.new_uow(), clock=self.clock)
 
     @property
     def job_handlers(self) -> Mapping[type, JobHandler]:

@@ -36,8 +36,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
+from billtrack.domain.model.errors import NotFound
 from billtrack.domain.model.invoice import Invoice
-from billtrack.domain.usecases.lookups import require_active
+from billtrack.domain.model.period import YearMonth
+from billtrack.domain.usecases.lookups import locked, require_active
 from billtrack.domain.usecases.pipeline import invoice_document, mail_job
 from billtrack.ports.clock import Clock
 from billtrack.ports.errors import DependencyUnavailable, MailRejected
@@ -86,8 +88,12 @@ def mail_invoice(
     """Mail send `job.send` of revision `job.revision` of the invoice's PDF to its employee."""
     revision, send = job.revision, job.send
     with uow:
-        invoice = uow.invoices.get(job.invoice_id)
-        if invoice is None or not invoice.needs_mail(revision, send) or invoice.pdf_key is None:
+        found = uow.invoices.get(job.invoice_id)
+        if found is None:
+            return MailOutcome.NOT_OWED
+        # Claimed under the month's lock, read again once held: two workers never both claim.
+        invoice, _ = locked(uow, lambda: _current(uow, job.invoice_id), _month_of)
+        if not invoice.needs_mail(revision, send) or invoice.pdf_key is None:
             return MailOutcome.NOT_OWED
         now = clock.now()
         if invoice.mail_claimed_at is not None:
@@ -109,16 +115,25 @@ def mail_invoice(
         _settle(job, uow, lambda current: current.mail_failed(revision, send, reason=reason))
         log.warning("invoice %s: the mail server refused it: %s", invoice.number, reason)
         return MailOutcome.REJECTED
-    except BaseException:
-        # Not handed over (storage or server unreachable, a template error): owed again.
+    except Exception:
+        # Not handed over (storage or server unreachable, a template error): owed again. A
+        # worker stopped outright (SystemExit, a signal) leaves its claim, as a killed one does.
         _settle(job, uow, lambda current: current.mail_released(revision, send))
         raise
     _settle(job, uow, lambda current: current.mailed(revision, send, at=clock.now()))
     return MailOutcome.SENT
 
 
-def record_mail_failure(job: MailJob, reason: str, *, uow: UnitOfWork) -> None:
-    """A mail gave up after its last attempt (the server stayed unreachable): show why."""
+def record_mail_failure(job: MailJob, reason: str, *, uow: UnitOfWork, clock: Clock) -> None:
+    """A mail gave up after its last attempt (the server stayed unreachable): show why. A job
+    given up while another worker holds a fresh claim on its send (a duplicate delivery) leaves
+    the send to that worker."""
+    with uow:
+        current = uow.invoices.get(job.invoice_id)
+    claimed = current.mail_claimed_at if current is not None else None
+    if claimed is not None and clock.now() - claimed < CLAIM_LEASE:
+        log.info("%s given up while another worker sends it; that one records it", job)
+        return
     log.error(
         "gave up mailing invoice %s revision %s, send %s: %s",
         job.invoice_id,
@@ -127,6 +142,17 @@ def record_mail_failure(job: MailJob, reason: str, *, uow: UnitOfWork) -> None:
         reason,
     )
     _settle(job, uow, lambda current: current.mail_failed(job.revision, job.send, reason=reason))
+
+
+def _current(uow: UnitOfWork, invoice_id: UUID) -> Invoice:
+    invoice = uow.invoices.get(invoice_id)
+    if invoice is None:
+        raise NotFound("invoice", invoice_id)
+    return invoice
+
+
+def _month_of(invoice: Invoice) -> tuple[UUID, YearMonth]:
+    return invoice.employee_id, invoice.period
 
 
 def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue) -> Invoice:
