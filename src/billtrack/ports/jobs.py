@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from uuid import UUID
 
 
@@ -27,6 +27,7 @@ class MailJob:
     invoice_id: UUID
     revision: int
     send: int = 1
+    _: KW_ONLY
     recipient: str = ""
     employee_name: str = ""
     file_name: str = ""

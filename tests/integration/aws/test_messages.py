@@ -69,8 +69,16 @@ def test_a_mail_body_carries_the_original_emailers_fields_and_the_invoice() -> N
         "MessageType": "GeneratedInvoice",
         "invoiceId": str(INVOICE_ID),
         "revision": 4,
+        "send": 1,
     }
     assert decode_mail_job(body) == job
+
+
+def test_a_mail_body_names_its_send_so_a_send_again_is_a_job_of_its_own() -> None:
+    again = MailJob(INVOICE_ID, 4, 2, recipient="ada@example.com")
+    body = encode_mail_job(again)
+    assert json.loads(body)["send"] == 2
+    assert decode_mail_job(body) == again
 
 
 def test_a_mail_body_without_the_informative_fields_still_names_the_invoice() -> None:

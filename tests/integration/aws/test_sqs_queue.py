@@ -41,7 +41,15 @@ def test_messages_carry_the_original_bodies_and_their_type_as_an_attribute(
 ) -> None:
     invoice_id = uuid4()
     render_queue.publish(RenderJob(invoice_id, 1))
-    mail_queue.publish(MailJob(invoice_id, 1, "ada@example.com", "Ada Lovelace", "a.pdf"))
+    mail_queue.publish(
+        MailJob(
+            invoice_id,
+            1,
+            recipient="ada@example.com",
+            employee_name="Ada Lovelace",
+            file_name="a.pdf",
+        )
+    )
 
     (render,) = aws.receive_raw(sqs_queues.render.url)
     (mail,) = aws.receive_raw(sqs_queues.mail.url)
@@ -61,6 +69,7 @@ def test_messages_carry_the_original_bodies_and_their_type_as_an_attribute(
         "MessageType": "GeneratedInvoice",
         "invoiceId": str(invoice_id),
         "revision": 1,
+        "send": 1,
     }
     assert mail["MessageAttributes"] == {
         "MessageType": {"StringValue": "GeneratedInvoice", "DataType": "String"}
