@@ -23,14 +23,15 @@ import pytest
 from argon2 import PasswordHasher as Argon2
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import Engine
 
 from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
+from billtrack.adapters.sqlalchemy.tables import metadata
 from billtrack.domain.usecases.application import Application
 from billtrack.entrypoints.bootstrap import bootstrap
 from billtrack.entrypoints.http.app import create_app
 from billtrack.entrypoints.settings import Settings
 from tests.fakes.clock import ManualClock
-from tests.support.databases import empty_all_tables
 from tests.support.server import in_process, serving
 
 NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)
@@ -96,6 +97,14 @@ def reaching(app: FastAPI, *, sockets: bool = False) -> Iterator[Reach]:
             yield Reach(ORIGIN, transport)
 
 
+def empty_every_table(engine: Engine) -> None:
+    """Delete every row: on tables this small, much quicker than TRUNCATE (no table has a
+    sequence to restart)."""
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
 def wants_sockets(request: pytest.FixtureRequest) -> bool:
     return request.node.get_closest_marker(SOCKETS) is not None
 
@@ -109,14 +118,13 @@ class Api:
     clock: ManualClock
     client: httpx.Client
     anonymous: httpx.Client
-    reach: Reach
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def running_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     settings = api_settings(tmp_path)
     if request.param == "postgres":
-        empty_all_tables(request.getfixturevalue("postgres_engine"))
+        empty_every_table(request.getfixturevalue("postgres_engine"))
         settings = settings.model_copy(
             update={"database_url": request.getfixturevalue("postgres_url")}
         )
@@ -128,15 +136,15 @@ def running_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]
     application = bootstrap(settings, clock=clock, hasher=fast_hasher())
     try:
         application.add_user(ADMIN_EMAIL, ADMIN_PASSWORD)
+        # The token POST /api/login answers (the login tests log in over HTTP themselves).
+        bearer = {"Authorization": f"Bearer {application.log_in(ADMIN_EMAIL, ADMIN_PASSWORD)}"}
         app = create_app(settings, application)
-        with reaching(app, sockets=wants_sockets(request)) as reach, reach.client() as anonymous:
-            token = anonymous.post(
-                "/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-            )
-            token.raise_for_status()
-            bearer = {"Authorization": f"Bearer {token.json()['jwtToken']}"}
-            with reach.client(headers=bearer) as client:
-                yield Api(reach.origin, settings, application, clock, client, anonymous, reach)
+        with (
+            reaching(app, sockets=wants_sockets(request)) as reach,
+            reach.client() as anonymous,
+            reach.client(headers=bearer) as client,
+        ):
+            yield Api(reach.origin, settings, application, clock, client, anonymous)
     finally:
         application.close()
 

@@ -433,7 +433,10 @@ def test_sort_by_name(api: httpx.Client) -> None:
         "Zed Adams",
     ]
     page = listed(api, "/employees", sortByName="asc", page=2, pageSize=4)
-    assert [e["id"] for e in page["items"]] == [people.ids["Ada Lovelace"], people.ids["Alan Turing"]]
+    assert [e["id"] for e in page["items"]] == [
+        people.ids["Ada Lovelace"],
+        people.ids["Alan Turing"],
+    ]
     assert (page["pageNumber"], page["pageSize"], page["totalCount"]) == (2, 4, 6)
 
 
@@ -518,9 +521,13 @@ def test_salaries_that_are_not_money_are_refused(api: httpx.Client) -> None:
     department, project = make_department(api)["id"], make_project(api)["id"]
     for number, (sent, _) in enumerate(SALARIES):
         email = f"money{number}@example.com"
-        created(post_raw(api, "/employees", salary_body(sent, email, department, project)), "employees")
+        created(
+            post_raw(api, "/employees", salary_body(sent, email, department, project)), "employees"
+        )
     for salary in BAD_SALARIES:
-        response = post_raw(api, "/employees", salary_body(salary, "bad@example.com", department, project))
+        response = post_raw(
+            api, "/employees", salary_body(salary, "bad@example.com", department, project)
+        )
         assert_invalid(response, "salary")
     assert listed(api, "/employees")["totalCount"] == len(SALARIES)
 

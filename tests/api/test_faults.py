@@ -1,4 +1,4 @@
-"""Faults over real HTTP: a database that is down is a 503 with Retry-After and nothing written; an
+"""Faults: a database that is down is a 503 with Retry-After and nothing written; an
 unexpected error is a 500 problem that says nothing but its request id (no stack trace, no SQL),
 and the log has the details under that id; the request id is the caller's when it is sane."""
 
@@ -36,12 +36,12 @@ from tests.api.conftest import (
     Api,
     Reach,
     api_settings,
+    empty_every_table,
     fast_hasher,
     reaching,
 )
 from tests.api.helpers import EVERY_ROUTE, SOME_ID
 from tests.fakes.clock import ManualClock
-from tests.support.databases import empty_all_tables
 from tests.support.postgres import free_port
 
 MIDDLEWARE_LOGGER = "billtrack.entrypoints.http.middleware"
@@ -274,7 +274,7 @@ class Outage:
 
 @pytest.fixture
 def outage(tmp_path: Path, postgres_url: str, postgres_engine: Engine) -> Iterator[Outage]:
-    empty_all_tables(postgres_engine)
+    empty_every_table(postgres_engine)
     target = make_url(postgres_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     proxy.start()

@@ -30,7 +30,6 @@ from tests.api.helpers import (
     validation_errors,
 )
 
-
 # --- the screens -----------------------------------------------------------------------------
 
 

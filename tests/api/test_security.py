@@ -1,4 +1,4 @@
-"""Authentication over real HTTP: every protected route refuses a missing, malformed, forged or
+"""Authentication: every protected route refuses a missing, malformed, forged or
 expired token with 401; login answers alike for unknown e-mails and wrong passwords, throttles
 guessing, and moves imported users from the original's PBKDF2 hashes to Argon2id; CORS and the
 signing secret are configured safely."""
@@ -395,7 +395,9 @@ def test_a_throttled_login_does_not_check_the_password(running_api: Api) -> None
 
 
 IMPORTED_PASSWORD = "imported users keep their password"
-IMPORTED_HASH = legacy_hash(IMPORTED_PASSWORD, salt=bytes.fromhex("00112233445566778899aabbccddeeff"))
+IMPORTED_HASH = legacy_hash(
+    IMPORTED_PASSWORD, salt=bytes.fromhex("00112233445566778899aabbccddeeff")
+)
 
 
 def import_user(running_api: Api) -> User:

@@ -1,4 +1,4 @@
-"""The API answers over real HTTP on both databases."""
+"""The API answers on both databases."""
 
 from __future__ import annotations
 

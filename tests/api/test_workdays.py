@@ -24,7 +24,6 @@ from tests.api.helpers import (
     validation_errors,
 )
 
-
 # --- one workday, route by route -----------------------------------------------------------------
 
 
