@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -568,7 +568,7 @@ def test_the_mail_state_of_an_invoice_from_issue_to_sent_and_again() -> None:
     assert issued.mail_status is MailStatus.PENDING
     assert not issued.needs_mail(1, 1)
     with pytest.raises(NotReady):
-        issued.mail_again()
+        issued.mail_again(datetime(2024, 11, 15, 12, tzinfo=UTC))
     assert issued.mail_claimed(1, 1, now) is issued
     assert issued.mailed(1, 1, at=now) is issued
 
@@ -599,7 +599,7 @@ def test_the_mail_state_of_an_invoice_from_issue_to_sent_and_again() -> None:
     assert mailed.mail_claimed(1, 1, now) is mailed
     assert mailed.mail_withdrawn(1, error=None) is mailed  # a send that went out is never withdrawn
 
-    again = mailed.mail_again()
+    again = mailed.mail_again(datetime(2024, 11, 15, 12, tzinfo=UTC))
     assert (again.mail_requested, again.mail_sent) == (2, 1)
     assert again.mail_status is MailStatus.PENDING
     assert again.needs_mail(1, 2)
@@ -621,7 +621,7 @@ def test_the_mail_state_of_a_failed_send_and_of_a_new_revision() -> None:
     assert failed.mailed(1, 1) is failed
     assert failed.mail_failed(1, 1, reason="again") is failed
 
-    retry = failed.mail_again()
+    retry = failed.mail_again(datetime(2024, 11, 15, 12, tzinfo=UTC))
     assert retry.mail_error is None
     assert retry.mail_requested == 2
     assert retry.needs_mail(1, 2)

@@ -157,6 +157,20 @@ class InMemoryInvoiceRepository(_Table[Invoice]):
             None,
         )
 
+    def owing_mail(
+        self, asked_before: datetime, claimed_before: datetime, limit: int, /
+    ) -> Sequence[Invoice]:
+        owing = [
+            i
+            for i in self._active()
+            if i.is_url_ready
+            and i.mail_error is None
+            and i.mail_sent < i.mail_requested
+            and (i.mail_asked_at is None or i.mail_asked_at < asked_before)
+            and (i.mail_claimed_at is None or i.mail_claimed_at < claimed_before)
+        ]
+        return sorted(owing, key=lambda i: (i.created_at, i.id))[:limit]
+
     def of_batch(self, batch_id: UUID, /) -> Sequence[Invoice]:
         found = (i for i in self._rows.values() if i.batch_id == batch_id)
         return sorted(found, key=lambda i: (i.created_at, i.id))

@@ -33,7 +33,7 @@ from billtrack.adapters.sqlalchemy.conflicts import conflict_for
 from billtrack.domain.model.batch import MonthBatch
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.employee_month import EmployeeMonth
-from billtrack.domain.model.invoice import Invoice
+from billtrack.domain.model.invoice import Invoice, InvoiceStatus
 from billtrack.domain.model.lifecycle import Entity
 from billtrack.domain.model.organisation import OrganisationUnit
 from billtrack.domain.model.period import YearMonth
@@ -263,6 +263,26 @@ class SqlAlchemyInvoiceRepository(_Repository[Invoice]):
         return self._first_active(
             c.employee_id == employee_id, c.year == period.year, c.month == period.month
         )
+
+    def owing_mail(
+        self, asked_before: datetime, claimed_before: datetime, limit: int, /
+    ) -> Sequence[Invoice]:
+        c = self.table.c
+        statement = (
+            select(self.table)
+            .where(
+                self._active(),
+                c.status == InvoiceStatus.GENERATED.value,
+                c.pdf_key.is_not(None),
+                c.mail_error.is_(None),
+                c.mail_sent < c.mail_requested,
+                or_(c.mail_asked_at.is_(None), c.mail_asked_at < asked_before),
+                or_(c.mail_claimed_at.is_(None), c.mail_claimed_at < claimed_before),
+            )
+            .order_by(c.created_at, c.id)
+            .limit(limit)
+        )
+        return [self._from_row(r._mapping) for r in self._connection.execute(statement)]
 
     def of_batch(self, batch_id: UUID, /) -> Sequence[Invoice]:
         c = self.table.c

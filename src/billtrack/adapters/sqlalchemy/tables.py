@@ -145,6 +145,7 @@ invoices = Table(
     Column("mail_requested", Integer(), nullable=False, server_default="0"),
     Column("mail_sent", Integer(), nullable=False, server_default="0"),
     Column("mail_claimed_at", UtcDateTime(), nullable=True),
+    Column("mail_asked_at", UtcDateTime(), nullable=True),
     Column("mailed_at", UtcDateTime(), nullable=True),
     Column("mail_error", Text(), nullable=True),
     Column("batch_id", Uuid(), ForeignKey("invoice_batches.id"), nullable=True),

@@ -71,6 +71,9 @@ class Invoice(Entity):
     """The last send of the current revision that went out."""
     mail_claimed_at: datetime | None = None
     """When a worker began sending `mail_requested`; None when no send is under way."""
+    mail_asked_at: datetime | None = None
+    """When the owed send was last handed to the mail queue: the sweeper asks again for one
+    that has waited too long, so a lost mail job loses no mail."""
     mailed_at: datetime | None = None
     mail_error: str | None = None
     """Why the owed send failed for good (the mail server's words)."""
@@ -152,18 +155,25 @@ class Invoice(Entity):
             pdf_key=pdf_key,
             generated_at=at,
             error=None,
-        )._mail_reset(requested=1)
+        )._mail_reset(requested=1, asked_at=at)
 
-    def _mail_reset(self, *, requested: int = 0) -> Invoice:
+    def _mail_reset(self, *, requested: int = 0, asked_at: datetime | None = None) -> Invoice:
         """A new revision's mail state: nothing owed until its PDF is stored."""
         return replace(
             self,
             mail_requested=requested,
             mail_sent=0,
             mail_claimed_at=None,
+            mail_asked_at=asked_at,
             mailed_at=None,
             mail_error=None,
         )
+
+    def mail_asked(self, revision: int, send: int, at: datetime) -> Invoice:
+        """The owed send was handed to the mail queue (again) at `at`."""
+        if not self.needs_mail(revision, send):
+            return self
+        return replace(self, mail_asked_at=at)
 
     @property
     def mail_status(self) -> MailStatus:
@@ -221,14 +231,18 @@ class Invoice(Entity):
             return self
         return replace(self, mail_requested=send - 1, mail_error=error)
 
-    def mail_again(self) -> Invoice:
+    def mail_again(self, at: datetime) -> Invoice:
         """One more send of the current PDF, asked for by a person."""
         if not self.is_url_ready:
             raise NotReady(
                 f"the PDF of invoice {self.number} is not ready to be mailed: {self.status.value}"
             )
         return replace(
-            self, mail_requested=self.mail_requested + 1, mail_error=None, mail_claimed_at=None
+            self,
+            mail_requested=self.mail_requested + 1,
+            mail_error=None,
+            mail_claimed_at=None,
+            mail_asked_at=at,
         )
 
     def failed(self, *, revision: int, reason: str) -> Invoice:

@@ -221,9 +221,25 @@ class Application:
     # -- the pipeline --------------------------------------------------------------------------
 
     def republish_owed(self, *, older_than: timedelta = timedelta(minutes=5)) -> int:
+        """The sweeper: publish again the renders owed longer than `older_than`; answers how
+        many were published."""
         return pipeline.republish_owed(
             uow=self.new_uow(), queue=self.render_queue, clock=self.clock, older_than=older_than
         )
+
+    def republish_owed_mails(self, *, older_than: timedelta = timedelta(minutes=5)) -> int:
+        """The sweeper's half for mail: ask again for the sends owed longer than `older_than`."""
+        return mailing.republish_owed_mails(
+            uow=self.new_uow(), queue=self.mail_queue, clock=self.clock, older_than=older_than
+        )
+
+    def sweep(self, *, older_than: timedelta = timedelta(minutes=5)) -> int:
+        """Everything the sweeper does: renders and mails owed longer than `older_than`, and
+        month-end runs a crash stopped that long ago. Answers how many jobs were published."""
+        published = self.republish_owed(older_than=older_than)
+        published += self.republish_owed_mails(older_than=older_than)
+        self.continue_stopped_month_runs(older_than=max(older_than, timedelta(minutes=5)))
+        return published
 
     def render(self, job: RenderJob) -> pipeline.RenderOutcome:
         return pipeline.render_invoice(
@@ -251,7 +267,7 @@ class Application:
 
     def send_again(self, invoice_id: UUID) -> InvoiceView:
         """Mail the invoice's current PDF once more (a new send); a conflict until it is stored."""
-        mailing.send_again(invoice_id, uow=self.new_uow(), queue=self.mail_queue)
+        mailing.send_again(invoice_id, uow=self.new_uow(), queue=self.mail_queue, clock=self.clock)
         return self.get_invoice(invoice_id)
 
     def record_render_failure(self, job: RenderJob, reason: str) -> None:

@@ -144,6 +144,35 @@ def record_mail_failure(job: MailJob, reason: str, *, uow: UnitOfWork, clock: Cl
     _settle(job, uow, lambda current: current.mail_failed(job.revision, job.send, reason=reason))
 
 
+def republish_owed_mails(
+    *,
+    uow: UnitOfWork,
+    queue: MailQueue,
+    clock: Clock,
+    older_than: timedelta = timedelta(minutes=5),
+    limit: int = 100,
+) -> int:
+    """The sweeper's half for mail: ask again for every send owed longer than `older_than` (its
+    job was lost with a process, or the queue was down when it was asked for), and for every
+    send whose claim has outlived its lease, so its delivery records the unknown outcome.
+    Answers how many were asked for."""
+    now = clock.now()
+    with uow:
+        owed = list(uow.invoices.owing_mail(now - older_than, now - CLAIM_LEASE, limit))
+    asked = 0
+    for invoice in owed:
+        job = mail_job(invoice, invoice.revision, invoice.mail_requested, document=None)
+        try:
+            queue.publish(job)
+        except DependencyUnavailable:
+            log.warning("mail queue unavailable; %s stays owed", job)
+            break
+        revision, send = job.revision, job.send
+        _settle(job, uow, lambda current: current.mail_asked(revision, send, now))  # noqa: B023
+        asked += 1
+    return asked
+
+
 def _current(uow: UnitOfWork, invoice_id: UUID) -> Invoice:
     invoice = uow.invoices.get(invoice_id)
     if invoice is None:
@@ -155,11 +184,11 @@ def _month_of(invoice: Invoice) -> tuple[UUID, YearMonth]:
     return invoice.employee_id, invoice.period
 
 
-def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue) -> Invoice:
+def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue, clock: Clock) -> Invoice:
     """Mail the current PDF once more, as a new send; a conflict until the PDF is stored."""
     with uow:
         invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
-        again = invoice.mail_again()
+        again = invoice.mail_again(clock.now())
         uow.invoices.update(again)
         uow.commit()
     job = mail_job(again, again.revision, again.mail_requested, document=None)

@@ -8,7 +8,10 @@ lifespan; the container's connections close when Lambda ends the container.
 The routes are under `/api`, as everywhere: the HTTP API's `$default` route sends every path here.
 A request keeps the `X-Request-Id` its caller sent; without one it takes API Gateway's request id
 (`requestContext.requestId`, the `$context.requestId` of the access log), so the answer's
-`X-Request-Id`, the function's log lines and the access log name a request alike.
+`X-Request-Id`, the function's log lines and the access log name a request alike. That id is
+base64, and request ids hold letters, digits, `.`, `_` and `-` only: it is written in base64's
+URL-safe alphabet (`+` as `-`, `/` as `_`) without its `=` padding, `cBT+bj/XiIAMEVfA=` as
+`cBT-bj_XiIAMEVfA`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from billtrack.entrypoints.http.app import create_app
 from billtrack.entrypoints.settings import Settings
 
 REQUEST_ID_HEADER = "x-request-id"
+_URL_SAFE = str.maketrans("+/", "-_")
 
 
 @functools.cache
@@ -46,10 +50,11 @@ def _with_request_id(event: Mapping[str, Any]) -> Mapping[str, Any]:
     headers: Mapping[str, str] = event.get("headers") or {}
     if any(name.lower() == REQUEST_ID_HEADER for name in headers):
         return event
-    gateway_id = (event.get("requestContext") or {}).get("requestId")
+    gateway_id = str((event.get("requestContext") or {}).get("requestId") or "")
+    gateway_id = gateway_id.translate(_URL_SAFE).rstrip("=")
     if not gateway_id:
         return event
-    return {**event, "headers": {**headers, REQUEST_ID_HEADER: str(gateway_id)}}
+    return {**event, "headers": {**headers, REQUEST_ID_HEADER: gateway_id}}
 
 
 def _ensure_event_loop() -> None:

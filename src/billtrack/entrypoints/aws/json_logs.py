@@ -14,7 +14,9 @@ is found with `filter invoice_id = "..."` (see deploy/README.md). The fields:
 - `lambda_request_id`: the invocation's `context.aws_request_id`, as Lambda's own START, END and
   REPORT lines name it;
 - `invoice_id`, `batch_id` and any other field a record carries as `extra`
-  (`log.info("...", extra={"invoice_id": invoice.id})`), values that JSON has no type for as text;
+  (`log.info("...", extra={"invoice_id": invoice.id})`) or that `log_fields` gives every line
+  logged while a block runs (`with log_fields(invoice_id=job.invoice_id): app.handle(job)`),
+  values that JSON has no type for as text;
 - `exception` (the traceback, in the same one line) when the record has one.
 
 On a terminal nothing changes: the long-running commands keep `entrypoints.logs`' plain lines.
@@ -31,7 +33,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TextIO, TypeVar
@@ -49,6 +51,9 @@ lambda_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "lambda_request_id", default=None
 )
 """The `aws_request_id` of the invocation being handled, None outside one."""
+_block_fields: contextvars.ContextVar[Mapping[str, object] | None] = contextvars.ContextVar(
+    "log_fields", default=None
+)
 
 _FIRST_FIELDS = ("request_id", "lambda_request_id", "invoice_id", "batch_id")
 # What every LogRecord has: anything else on a record came as `extra`. "message" and "asctime"
@@ -74,10 +79,15 @@ class JsonLogFormatter(logging.Formatter):
         invocation = getattr(record, "lambda_request_id", None) or lambda_request_id.get()
         if invocation:
             fields["lambda_request_id"] = invocation
+        given = _block_fields.get() or {}
         for name in ("invoice_id", "batch_id"):
             value = getattr(record, name, None)
+            if value is None:
+                value = given.get(name)
             if value is not None:
                 fields[name] = value
+        for name, value in given.items():
+            fields.setdefault(name, value)
         for name, value in record.__dict__.items():
             if name not in _RECORD_ATTRIBUTES and name not in _FIRST_FIELDS:
                 fields[name] = value
@@ -115,7 +125,7 @@ class StandardOutputHandler(logging.StreamHandler[TextIO]):
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
-    @property  # type: ignore[override]  # a read-only view of the attribute the base class sets
+    @property
     def stream(self) -> TextIO:
         return sys.stdout
 
@@ -143,6 +153,17 @@ def configure_json_logging(level: int = logging.INFO) -> None:
 
 def on_lambda() -> bool:
     return bool(os.environ.get(LAMBDA_FUNCTION_VARIABLE))
+
+
+@contextmanager
+def log_fields(**fields: object) -> Iterator[None]:
+    """While the block runs, every JSON line has these fields too (a record's own `extra` wins):
+    `with log_fields(invoice_id=job.invoice_id): ...`."""
+    token = _block_fields.set({**(_block_fields.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _block_fields.reset(token)
 
 
 @contextmanager

@@ -2,12 +2,13 @@
 outbox still owes.
 
 An invoice's render is published right after its transaction commits; when the render queue was
-unreachable then, or the message was lost, the outbox still owes it, and this sends it. A render
-published longer ago than `OWED_AFTER` and still not done is sent again too: rendering is safe to
-repeat. The application is bootstrapped on the first event of a container and kept.
+unreachable then, the outbox still owes it, and the next sweep sends it. A render published but
+not done after `olderThanSeconds` (the event's; `OWED_AFTER` when it gives none) is sent again
+too, rendering being safe to repeat: deploy/template.yaml's schedule passes a time longer than a
+message's retries take, so a render merely waiting its turn is not sent twice. The application is
+bootstrapped on the first event of a container and kept.
 
-The scheduled event's content is ignored, except that an event invoked by hand may say
-`{"olderThanSeconds": 0}` to send everything owed now (`sam remote invoke Sweeper --event ...`).
+Invoked by hand, `{"olderThanSeconds": 0}` sends everything owed now.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ OLDER_THAN_FIELD = "olderThanSeconds"
 @lambda_handler
 def handler(event: Mapping[str, Any] | None, context: object) -> dict[str, int]:
     older_than = _older_than(event)
-    published = application().republish_owed(older_than=older_than)
+    published = application().sweep(older_than=older_than)
     log.info(
-        "sweeper: %d owed renders published (waiting longer than %s)",
+        "sweeper: %d owed renders and mails published (waiting longer than %s)",
         published,
         older_than,
         extra={"published": published},

@@ -18,6 +18,7 @@ from billtrack.entrypoints.http.routes import auth, employees, files, health, in
 from billtrack.entrypoints.http.routes.organisation import organisation_router
 from billtrack.entrypoints.http.throttle import LoginThrottle
 from billtrack.entrypoints.settings import Settings
+from billtrack.entrypoints.web import install_web
 
 QUERY_NAMES = (
     "page",
@@ -113,6 +114,7 @@ def create_app(
     if application.signed_downloads is not None:
         api.include_router(files.router)
     app.include_router(api)
+    install_web(app, settings)  # the web interface at /, its files at /static
 
     origins = settings.allowed_origins
     if origins:

@@ -102,6 +102,7 @@ class Worker:
         while True:
             try:
                 self.app.republish_owed(older_than=older_than)
+                self.app.republish_owed_mails(older_than=older_than)
                 self.app.continue_stopped_month_runs(older_than=owed_after)
             except Exception:
                 log.exception("sweeping the outbox failed; trying again later")

@@ -65,6 +65,13 @@ def upgrade() -> None:
         )
         invoices.add_column(
             sa.Column(
+                "mail_asked_at",
+                billtrack.adapters.sqlalchemy.types.UtcDateTime(timezone=True),
+                nullable=True,
+            )
+        )
+        invoices.add_column(
+            sa.Column(
                 "mailed_at",
                 billtrack.adapters.sqlalchemy.types.UtcDateTime(timezone=True),
                 nullable=True,
@@ -77,7 +84,7 @@ def upgrade() -> None:
         )
         invoices.create_index(op.f("ix_invoices_batch_id"), ["batch_id"], unique=False)
     op.execute(
-        "UPDATE invoices SET mail_requested = 1,"
+        "UPDATE invoices SET mail_requested = 1, mail_asked_at = generated_at,"
         " mail_sent = CASE WHEN mailed_revision = revision THEN 1 ELSE 0 END"
         " WHERE status = 'generated'"
     )
@@ -91,6 +98,7 @@ def downgrade() -> None:
             "batch_id",
             "mail_error",
             "mailed_at",
+            "mail_asked_at",
             "mail_claimed_at",
             "mail_sent",
             "mail_requested",

@@ -1,0 +1,313 @@
+"""Timesheets: one employee's month as a grid of days, typed in place and saved together."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from billtrack.domain.model.calculation import amount_for
+from billtrack.domain.model.errors import Conflict, DomainError, MonthClosed, ValidationFailed
+from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.values import Hours, InvalidValue
+from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
+from billtrack.domain.usecases.workdays import WorkdayDetails
+from billtrack.entrypoints.web.formats import hours_input, month_name, parse_month
+from billtrack.entrypoints.web.forms import parse_amount
+from billtrack.entrypoints.web.listing import (
+    all_employees,
+    month_invoice,
+    month_workdays,
+    workdays_between,
+)
+from billtrack.entrypoints.web.pages import (
+    PageError,
+    PageRoute,
+    PostedForm,
+    SignedIn,
+    Visit,
+    parse_uuid,
+)
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@dataclass
+class DayCell:
+    day: date
+    value: str
+    was: str
+    weekend: bool
+    future: bool
+    today: bool
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def logged(self) -> bool:
+        return self.was != ""
+
+    @property
+    def changed(self) -> bool:
+        typed, saved = parse_amount(self.value), parse_amount(self.was)
+        return (self.value.strip(), self.was) != ("", "") and (typed is None or typed != saved)
+
+    @property
+    def hours(self) -> Decimal | None:
+        """What the field holds, as hours (None when empty or not a number)."""
+        return parse_amount(self.value) if self.value.strip() else None
+
+    @property
+    def name(self) -> str:
+        return f"h-{self.day.isoformat()}"
+
+    @property
+    def was_name(self) -> str:
+        return f"was-{self.day.isoformat()}"
+
+
+def timesheet_url(employee_id: UUID, period: YearMonth) -> str:
+    return f"/employees/{employee_id}/timesheet/{period}"
+
+
+def _period(text: str) -> YearMonth:
+    period = parse_month(text)
+    if period is None:
+        raise PageError(404, "There is no such month: months are written like 2024-10.")
+    return period
+
+
+def _cells(period: YearMonth, workdays: list[WorkdayView], today: date) -> dict[date, DayCell]:
+    logged = {w.workday.day: w.workday.hours.value for w in workdays}
+    cells = {}
+    for number in range(1, period.last_day.day + 1):
+        day = date(period.year, period.month, number)
+        shown = hours_input(logged.get(day))
+        cells[day] = DayCell(
+            day=day,
+            value=shown,
+            was=shown,
+            weekend=day.weekday() >= 5,
+            future=day > today,
+            today=day == today,
+        )
+    return cells
+
+
+def _weeks(period: YearMonth, cells: dict[date, DayCell]) -> list[list[DayCell | None]]:
+    """Monday-first weeks; days outside the month are None."""
+    weeks: list[list[DayCell | None]] = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(period.year, period.month):
+        weeks.append([cells.get(day) if period.contains(day) else None for day in week])
+    return weeks
+
+
+def _render(
+    visit: Visit,
+    employee: EmployeeView,
+    period: YearMonth,
+    cells: dict[date, DayCell],
+    workdays: list[WorkdayView],
+    invoice: InvoiceView | None,
+    *,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    today = visit.app.clock.today()
+    this_month = YearMonth.of(today)
+    # What the fields hold: the saved hours, or what was typed when the form came back.
+    typed = [c.hours for c in cells.values() if c.hours is not None and c.hours > 0]
+    total = sum(typed, Decimal("0.00"))
+    estimate = amount_for(employee.employee.salary.amount, period, total)
+    errors = {c.name: c.errors for c in cells.values() if c.errors}
+    return visit.render(
+        "timesheet.html",
+        {
+            "section": "timesheet",
+            "employee": employee,
+            "employees": all_employees(visit.app),
+            "period": period,
+            "weeks": _weeks(period, cells),
+            "weekday_names": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+            "invoice": invoice,
+            "total": total,
+            "days_logged": len(typed),
+            "expected_hours": period.working_hours(),
+            "weekdays": period.weekdays(),
+            "estimate": estimate,
+            "currency": visit.app.issuer.currency,
+            "previous": period.previous(),
+            "next": period.next() if period.next() <= this_month else None,
+            "is_future": period > this_month,
+            "errors": errors,
+            "problem": problem,
+            "labels": {c.name: f"{c.day.day} {month_name(period)}" for c in cells.values()},
+        },
+        status=status,
+    )
+
+
+@router.get("/timesheet")
+def pick_timesheet(
+    visit: SignedIn, employee: str | None = None, month: str | None = None
+) -> Response:
+    today = visit.app.clock.today()
+    chosen, period = parse_uuid(employee), parse_month(month)
+    if chosen is not None:
+        return visit.redirect(timesheet_url(chosen, period or YearMonth.of(today)))
+    this = YearMonth.of(today)
+    last = this.previous()
+    employees = all_employees(visit.app)
+    hours: dict[tuple[UUID, YearMonth], Decimal] = {}
+    for w in workdays_between(visit.app, last.first_day, today):
+        key = (w.workday.employee_id, YearMonth.of(w.workday.day))
+        hours[key] = hours.get(key, Decimal("0.00")) + w.workday.hours.value
+    rows = [
+        (e, hours.get((e.employee.id, this)), hours.get((e.employee.id, last))) for e in employees
+    ]
+    return visit.render(
+        "timesheet_pick.html",
+        {"section": "timesheet", "rows": rows, "this": this, "last": last},
+    )
+
+
+@router.get("/employees/{employee_id}/timesheet/{month}")
+def timesheet(visit: SignedIn, employee_id: UUID, month: str) -> Response:
+    period = _period(month)
+    app = visit.app
+    employee = app.get_employee(employee_id)
+    workdays = month_workdays(app, employee_id, period)
+    cells = _cells(period, workdays, app.clock.today())
+    return _render(
+        visit, employee, period, cells, workdays, month_invoice(app, employee_id, period)
+    )
+
+
+@router.post("/employees/{employee_id}/timesheet/{month}")
+def save_timesheet(visit: SignedIn, form: PostedForm, employee_id: UUID, month: str) -> Response:
+    """Every changed day of the form: typed hours log or change a workday, an emptied day deletes
+    it. The form is checked whole first: with one mistake, nothing is saved."""
+    period = _period(month)
+    app = visit.app
+    today = app.clock.today()
+    employee = app.get_employee(employee_id)
+    workdays = month_workdays(app, employee_id, period)
+    invoice = month_invoice(app, employee_id, period)
+    cells = _cells(period, workdays, today)
+    if invoice is not None:
+        return _render(
+            visit,
+            employee,
+            period,
+            cells,
+            workdays,
+            invoice,
+            problem=f"Nothing was saved: {month_name(period)} is closed by invoice "
+            f"{invoice.invoice.number}.",
+            status=409,
+        )
+    changes: dict[date, Decimal | None] = {}
+    for day, cell in cells.items():
+        if cell.name not in form.names():
+            continue  # not in the form: a day after today
+        typed, was = form.text(cell.name), form.text(cell.was_name)
+        cell.value = typed
+        if typed == "":
+            hours = None
+        else:
+            parsed = parse_amount(typed)
+            if parsed is None:
+                cell.errors.append("must be a number of hours, such as 7.5")
+                continue
+            try:
+                hours = Hours(parsed).value
+            except InvalidValue as invalid:
+                cell.errors.append(str(invalid))
+                continue
+        before = parse_amount(was) if was else None
+        if hours == before:
+            continue
+        if hours is not None and day > today:
+            cell.errors.append(f"is after today ({today.isoformat()})")
+            continue
+        changes[day] = hours
+    if any(cell.errors for cell in cells.values()):
+        return _render(
+            visit,
+            employee,
+            period,
+            cells,
+            workdays,
+            invoice,
+            problem="Nothing was saved: please correct the days marked below.",
+            status=400,
+        )
+    existing = {w.workday.day: w for w in workdays}
+    logged = changed = removed = 0
+    for day, hours in sorted(changes.items()):
+        current = existing.get(day)
+        try:
+            if hours is None:
+                if current is not None:
+                    app.delete_workday(current.workday.id)
+                    removed += 1
+            elif current is None:
+                app.log_workday(WorkdayDetails(day=day, hours=hours, employee_id=employee_id))
+                logged += 1
+            elif current.workday.hours.value != hours:
+                app.change_workday(
+                    current.workday.id,
+                    WorkdayDetails(day=day, hours=hours, employee_id=employee_id),
+                )
+                changed += 1
+        except MonthClosed:
+            return _stopped(
+                visit,
+                employee,
+                period,
+                f"{month_name(period)} was closed by an "
+                "invoice while you typed; the days before it were saved.",
+            )
+        except (ValidationFailed, Conflict) as refused:
+            cells[day].errors.extend(_day_messages(refused))
+    if any(cell.errors for cell in cells.values()):
+        return _stopped(visit, employee, period, "Some days could not be saved.", cells)
+    workdays = month_workdays(app, employee_id, period)
+    total = sum((w.workday.hours.value for w in workdays), Decimal("0.00"))
+    parts = [
+        f"{count} {what}"
+        for count, what in ((logged, "logged"), (changed, "changed"), (removed, "removed"))
+        if count
+    ]
+    done = ("Saved: " + ", ".join(parts) + ". ") if parts else "Nothing had changed. "
+    return visit.redirect(
+        timesheet_url(employee_id, period),
+        flash=f"{done}{employee.employee.full_name} has {total} hours in {month_name(period)}.",
+    )
+
+
+def _day_messages(refused: DomainError) -> list[str]:
+    if isinstance(refused, ValidationFailed):
+        return [m for messages in refused.errors.values() for m in messages]
+    return [refused.detail]
+
+
+def _stopped(
+    visit: Visit,
+    employee: EmployeeView,
+    period: YearMonth,
+    problem: str,
+    failed: dict[date, DayCell] | None = None,
+) -> Response:
+    """The month as it is now, with the days that failed as they were typed."""
+    app = visit.app
+    workdays = month_workdays(app, employee.employee.id, period)
+    cells = _cells(period, workdays, app.clock.today())
+    for day, cell in (failed or {}).items():
+        if cell.errors:
+            cells[day].value, cells[day].errors = cell.value, cell.errors
+    invoice = month_invoice(app, employee.employee.id, period)
+    return _render(visit, employee, period, cells, workdays, invoice, problem=problem, status=409)
