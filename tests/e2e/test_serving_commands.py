@@ -17,7 +17,11 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
+from billtrack.domain.model.period import YearMonth
+from billtrack.entrypoints.bootstrap import bootstrap
+from billtrack.entrypoints.cli.demo_company import demo_employees, log_demo_month
 from billtrack.entrypoints.cli.main import main
+from billtrack.entrypoints.settings import Settings
 from tests.support.postgres import free_port
 
 
@@ -173,22 +177,54 @@ def test_users_commands(tmp_path: Path) -> None:
     assert unknown.exit_code == 1
 
 
+def log_hours_of_the_demo_company(data_dir: Path, month: YearMonth) -> None:
+    settings = Settings(data_dir=data_dir, pdf_renderer="builtin")
+    app = bootstrap(settings)
+    try:
+        log_demo_month(app, demo_employees(app), month)
+    finally:
+        app.close()
+
+
 def test_invoices_run_is_safe_to_repeat(tmp_path: Path) -> None:
-    runner = CliRunner(env={"BILLTRACK_DATA_DIR": str(tmp_path)})
+    runner = CliRunner(
+        env={"BILLTRACK_DATA_DIR": str(tmp_path), "BILLTRACK_PDF_RENDERER": "builtin"}
+    )
     seeded = runner.invoke(main, ["demo", "--no-serve", "--month", "2024-09"])
     assert seeded.exit_code == 0, seeded.output
-    first = json.loads(
-        runner.invoke(main, ["invoices", "run", "--year", "2024", "--month", "8", "--json"]).output
-    )
-    again = json.loads(
-        runner.invoke(main, ["invoices", "run", "--year", "2024", "--month", "8", "--json"]).output
-    )
-    assert len(first["created"]) == 12
-    assert first["rendered"] == 12
-    assert (len(again["created"]), again["alreadyInvoiced"]) == (0, 12)
+    log_hours_of_the_demo_company(tmp_path, YearMonth(2024, 8))
+    first = runner.invoke(main, ["invoices", "run", "--year", "2024", "--month", "8", "--json"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(main, ["invoices", "run", "--year", "2024", "--month", "8", "--json"])
+    first_run, second_run = json.loads(first.stdout), json.loads(again.stdout)
+    assert len(first_run["created"]) == 12
+    assert first_run["rendered"] == 12
+    assert (len(second_run["created"]), second_run["alreadyInvoiced"]) == (0, 12)
+    assert (second_run["run"]["created"], second_run["run"]["skipped"]) == (0, 12)
+    assert second_run["run"]["status"] == "done"
     future = runner.invoke(main, ["invoices", "run", "--year", "2999", "--month", "1"])
     assert future.exit_code == 1
     assert "must not be after the current month" in future.output
+
+
+def test_the_month_end_run_skips_who_logged_no_hours_and_shows_its_summary(tmp_path: Path) -> None:
+    """Issue 11: the run invoices those who logged hours in the month; the others are skipped."""
+    runner = CliRunner(
+        env={"BILLTRACK_DATA_DIR": str(tmp_path), "BILLTRACK_PDF_RENDERER": "builtin"}
+    )
+    seeded = runner.invoke(main, ["demo", "--no-serve", "--month", "2024-09"])
+    assert seeded.exit_code == 0, seeded.output
+    empty = runner.invoke(main, ["invoices", "run", "--year", "2024", "--month", "7"])
+    assert empty.exit_code == 0, empty.output
+    assert "Month-end run 2024-07" in empty.output
+    summary = json.loads(
+        runner.invoke(main, ["invoices", "run", "--year", "2024", "--month", "7", "--json"]).stdout
+    )
+    assert (summary["run"]["total"], summary["run"]["created"], summary["run"]["skipped"]) == (
+        12,
+        0,
+        12,
+    )
 
 
 def test_every_command_has_help() -> None:

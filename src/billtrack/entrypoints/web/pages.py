@@ -21,7 +21,6 @@ from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from billtrack.domain.model.errors import DomainError, ErrorKind, NotFound, ValidationFailed
@@ -292,7 +291,10 @@ def error_page(
     request: Request, status: int, message: str, *, headers: Mapping[str, str] | None = None
 ) -> HTMLResponse:
     web = web_state(request)
-    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
     session = read_session(request)
     html = web.templates.get_template("error.html").render(
         {
@@ -375,10 +377,6 @@ class PageRoute(APIRoute):
             return response
 
         return page
-
-
-async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
-    return await run_in_threadpool(function, *args)
 
 
 def parse_uuid(text: str | None) -> UUID | None:

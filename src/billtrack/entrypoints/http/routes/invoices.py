@@ -9,6 +9,7 @@ from fastapi import BackgroundTasks, Depends, Query, Response
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.entrypoints.http.dependencies import AppDep, PageDep, body_schema, json_body
 from billtrack.entrypoints.http.inputs import InvoiceBody, MonthRunBody
+from billtrack.entrypoints.http.problems import problem
 from billtrack.entrypoints.http.query import Blank, Id, Month, Year, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import (
@@ -43,6 +44,17 @@ def start_month_run(app: AppDep, body: RunBody, work: BackgroundTasks) -> Contra
         status_code=202,
         headers={"Location": f"/api/invoices/batch/{batch.id}"},
     )
+
+
+@router.api_route(
+    "/batch",
+    methods=["GET", "PUT", "DELETE", "PATCH"],
+    include_in_schema=False,
+    response_model=None,
+)
+def month_runs_other_methods() -> Response:
+    # Without this, `/{id}` would take "batch" for an invoice id and answer 400.
+    return problem(405, "Method Not Allowed", {"Allow": "POST"})
 
 
 @router.get("/batch/{id}", response_model=MonthRunOut, summary="A month-end run's progress")

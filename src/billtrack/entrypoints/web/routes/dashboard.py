@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -41,6 +42,7 @@ def summarise(
     period: YearMonth,
     *,
     is_current: bool,
+    today: date,
     employees: Sequence[EmployeeView],
     workdays: Sequence[WorkdayView],
     invoices: Sequence[InvoiceView],
@@ -50,13 +52,15 @@ def summarise(
     logged: set[UUID] = {w.workday.employee_id for w in days}
     invoiced = {i.employee_id for i in month_invoices}
     statuses = Counter(i.status for i in month_invoices)
+    # Early in the month nobody has hours yet: that needs no attention before a workday passed.
+    started = not is_current or _weekdays_before(period, today) > 0
     return MonthSummary(
         period=period,
         is_current=is_current,
         hours=sum((w.workday.hours.value for w in days), Decimal("0.00")),
         days_logged=len(days),
         with_hours=len(logged),
-        without_hours=tuple(e for e in employees if e.employee.id not in logged),
+        without_hours=tuple(e for e in employees if e.employee.id not in logged) if started else (),
         invoices=len(month_invoices),
         by_status=(
             ("PDF ready", statuses[InvoiceStatus.GENERATED], "good"),
@@ -67,6 +71,11 @@ def summarise(
         amount=sum((i.totals.amount.amount for i in month_invoices), Decimal("0.00")),
         awaiting_invoice=len(logged - invoiced),
     )
+
+
+def _weekdays_before(period: YearMonth, today: date) -> int:
+    days = (today - period.first_day).days
+    return sum((period.first_day + timedelta(days=n)).weekday() < 5 for n in range(max(days, 0)))
 
 
 @router.get("/")
@@ -89,10 +98,15 @@ def dashboard(visit: SignedIn) -> Response:
         totals[period] = totals.get(period, Decimal("0.00")) + view.invoice.totals.amount.amount
     currency = app.issuer.currency
     summaries = [
-        summarise(this, is_current=True, employees=employees, workdays=workdays, invoices=invoices),
         summarise(
-            last, is_current=False, employees=employees, workdays=workdays, invoices=invoices
-        ),
+            period,
+            is_current=period == this,
+            today=today,
+            employees=employees,
+            workdays=workdays,
+            invoices=invoices,
+        )
+        for period in (this, last)
     ]
     newest_first = sorted(invoices, key=lambda v: (v.invoice.period, str(v.invoice.number)))[::-1]
     failed_renders = [v for v in newest_first if v.invoice.status is InvoiceStatus.FAILED]

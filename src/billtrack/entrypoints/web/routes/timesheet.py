@@ -141,7 +141,6 @@ def _render(
             "currency": visit.app.issuer.currency,
             "previous": period.previous(),
             "next": period.next() if period.next() <= this_month else None,
-            "is_future": period > this_month,
             "errors": errors,
             "problem": problem,
             "labels": {c.name: f"{c.day.day} {month_name(period)}" for c in cells.values()},
