@@ -27,7 +27,18 @@ from tests.api.helpers import (
     validation_errors,
 )
 
-EMPLOYEE_KEYS = {"id", "email", "firstname", "lastname", "salary", "department", "project"}
+EMPLOYEE_KEYS = {
+    "id",
+    "email",
+    "firstname",
+    "lastname",
+    "salary",
+    "department",
+    "project",
+    # Extensions (issue 13): the embedded rows' ids, flat.
+    "departmentId",
+    "projectId",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,7 @@ def test_change_answers_the_updated_employee(api: httpx.Client) -> None:
         "firstname": "Augusta",
         "salary": 4100.10,
         "department": other_department,
+        "departmentId": other_department["id"],
     }
     assert '"salary":4100.10' in changed.text
     assert api.get(f"/employees/{employee['id']}").json() == changed.json()

@@ -31,6 +31,7 @@ INVOICE_KEYS = {
     "id",
     "month",
     "year",
+    "employeeId",
     "employee",
     "hasInvoiceUrl",
     "isUrlReady",

@@ -108,6 +108,45 @@ def test_put_bodies_carry_the_id_and_whatever_else_the_form_holds(api: httpx.Cli
     assert exact(saved)["salary"] == Decimal("4000.00")
 
 
+def edit_form(row: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """What an edit dialog prefills from a list row and sends back: only the row's own flat
+    fields, the ids of what it embeds among them, never the embedded objects."""
+    return {name: row[name] for name in ("id", *fields)}
+
+
+def test_edit_dialogs_prefill_with_the_flat_ids_and_send_them_back(api: httpx.Client) -> None:
+    shown = screens(api)
+    rows = {
+        resource: listed(api, f"/{resource}", page=1, pageSize=10)["items"]
+        for resource in ("employees", "workdays", "invoices")
+    }
+    (employee,) = rows["employees"]
+    assert (employee["departmentId"], employee["projectId"]) == (
+        shown.finance["id"],
+        shown.project["id"],
+    )
+    form = edit_form(
+        employee, "email", "firstname", "lastname", "salary", "departmentId", "projectId"
+    )
+    saved = api.put(f"/employees/{employee['id']}", json=form)
+    assert saved.status_code == 200, saved.text
+    assert saved.json() == employee
+
+    (workday,) = rows["workdays"]
+    assert workday["employeeId"] == shown.employee["id"]
+    form = {**edit_form(workday, "date", "employeeId"), "hours": "7.50"}
+    saved = api.put(f"/workdays/{workday['id']}", json=form)
+    assert saved.status_code == 409, saved.text  # October is invoiced: the dialog's ids were right
+
+    (invoice,) = rows["invoices"]
+    assert invoice["employeeId"] == shown.employee["id"]
+    saved = api.put(
+        f"/invoices/{invoice['id']}", json=edit_form(invoice, "month", "year", "employeeId")
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["number"] == invoice["number"]
+
+
 def test_the_invoice_screen_tells_whether_the_pdf_can_be_downloaded(api: httpx.Client) -> None:
     shown = screens(api)
     # The invoice screen: the list says whether the PDF can be downloaded.

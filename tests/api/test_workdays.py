@@ -33,7 +33,8 @@ def test_create_answers_the_workday_with_its_employee(api: httpx.Client) -> None
         "/workdays", json={"date": "2024-11-15", "hours": 8, "employeeId": employee["id"].upper()}
     )
     workday = created(response, "workdays")
-    assert set(workday) == {"id", "date", "hours", "employee"}
+    assert set(workday) == {"id", "date", "hours", "employee", "employeeId"}
+    assert workday["employeeId"] == workday["employee"]["id"]
     assert workday["id"] == str(uuid.UUID(workday["id"]))
     assert workday["date"] == "2024-11-15"
     assert exact(response)["hours"] == Decimal(8)

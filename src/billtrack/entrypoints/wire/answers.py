@@ -53,6 +53,9 @@ class EmployeeOut(Answer):
     salary: Number
     department: NamedOut
     project: NamedOut
+    department_id: UUID
+    """An extension: the embedded department's id, flat, for clients that edit the row."""
+    project_id: UUID
 
     @classmethod
     def of(cls, view: EmployeeView) -> EmployeeOut:
@@ -65,6 +68,8 @@ class EmployeeOut(Answer):
             salary=e.salary.amount,
             department=NamedOut.of(view.department),
             project=NamedOut.of(view.project),
+            department_id=view.department.id,
+            project_id=view.project.id,
         )
 
 
@@ -73,11 +78,19 @@ class WorkdayOut(Answer):
     date: date
     hours: Number
     employee: EmployeeOut
+    employee_id: UUID
+    """An extension: the embedded employee's id, flat."""
 
     @classmethod
     def of(cls, view: WorkdayView) -> WorkdayOut:
         w = view.workday
-        return cls(id=w.id, date=w.day, hours=w.hours.value, employee=EmployeeOut.of(view.employee))
+        return cls(
+            id=w.id,
+            date=w.day,
+            hours=w.hours.value,
+            employee=EmployeeOut.of(view.employee),
+            employee_id=w.employee_id,
+        )
 
 
 class InvoiceOut(Answer):
@@ -85,6 +98,8 @@ class InvoiceOut(Answer):
     month: int
     year: int
     employee: EmployeeOut
+    employee_id: UUID
+    """An extension: the embedded employee's id, flat."""
     has_invoice_url: bool
     is_url_ready: bool
     number: str
@@ -108,6 +123,7 @@ class InvoiceOut(Answer):
             month=i.period.month,
             year=i.period.year,
             employee=EmployeeOut.of(view.employee),
+            employee_id=i.employee_id,
             has_invoice_url=i.is_url_ready,
             is_url_ready=i.is_url_ready,
             number=str(i.number),
