@@ -158,6 +158,14 @@ def continue_month_run(
         )
         uow.batches.update(batch)
         uow.commit()
+    log.info(
+        "month-end run %s for %s: %d invoiced now, %d skipped in all",
+        batch.id,
+        batch.period,
+        len(created),
+        batch.skipped,
+        extra={"batch_id": str(batch.id)},
+    )
     return MonthRun(batch, tuple(created), already_invoiced)
 
 

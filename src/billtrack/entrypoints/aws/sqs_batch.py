@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from billtrack.domain.usecases.application import Application
+from billtrack.entrypoints.aws.json_logs import log_fields
 from billtrack.entrypoints.bootstrap import MalformedMessage
 from billtrack.ports.queues import Delivery
 
@@ -41,14 +42,18 @@ def _handled(
     except MalformedMessage as malformed:
         log.error("%s; it stays on the queue until its dead-letter queue takes it", malformed)
         return False
-    try:
-        app.handle(delivery.job)
-    except Exception as error:
-        log.exception("%s failed (attempt %d of %d)", delivery.job, delivery.attempt, max_attempts)
-        if delivery.attempt >= max_attempts:
-            try:
-                app.give_up(delivery.job, f"{type(error).__name__}: {error}")
-            except Exception:
-                log.exception("recording that %s was given up failed", delivery.job)
-        return False
+    # Every line logged while this record is handled names its invoice.
+    with log_fields(invoice_id=str(delivery.job.invoice_id)):
+        try:
+            app.handle(delivery.job)
+        except Exception as error:
+            log.exception(
+                "%s failed (attempt %d of %d)", delivery.job, delivery.attempt, max_attempts
+            )
+            if delivery.attempt >= max_attempts:
+                try:
+                    app.give_up(delivery.job, f"{type(error).__name__}: {error}")
+                except Exception:
+                    log.exception("recording that %s was given up failed", delivery.job)
+            return False
     return True
