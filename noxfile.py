@@ -1,4 +1,5 @@
-"""Project sessions: `./uvw run nox -s tests` (the README's test line), lint, typecheck, imports, bench.
+"""Project sessions: `./uvw run nox -s tests` (the README's test line), lint, typecheck, imports,
+bench, and soak (run only when named).
 
 Each session gets its own virtual environment synced from uv.lock, so it runs the exact versions
 the lock pins, whatever else is installed.
@@ -60,3 +61,12 @@ def bench(session: nox.Session) -> None:
     """Benchmarks, reported as ratios against a baseline measured in the same run."""
     sync(session, "test")
     session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session(default=False)
+def soak(session: nox.Session) -> None:
+    """10,000 render jobs through SQS and S3 on moto's server, with duplicated messages and
+    killed workers: jobs lost, duplicate objects and duplicate mails must all be 0. Not a default
+    session (it runs for many minutes); `-- --jobs 500` runs a small one."""
+    sync(session, "test")
+    session.run("python", "-m", "bench.soak", *session.posargs)
