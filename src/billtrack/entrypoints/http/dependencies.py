@@ -14,6 +14,7 @@ from billtrack.domain.model.errors import AuthenticationFailed, ValidationFailed
 from billtrack.domain.model.user import User
 from billtrack.domain.usecases.application import Application
 from billtrack.entrypoints.http.inputs import Body, BodyError
+from billtrack.entrypoints.http.messages import plain_messages
 from billtrack.entrypoints.http.query import Blank, PageNumber, PageSize, present
 from billtrack.ports.queries import DEFAULT_PAGE_SIZE, PageRequest
 
@@ -48,12 +49,13 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
         except BodyError as error:
             raise ValidationFailed({"serializerErrors": (str(error),)}) from error
         except ValidationError as error:
-            errors: dict[str, list[str]] = {}
+            by_field: dict[str, list[Any]] = {}
             for item in error.errors():
                 location = item["loc"][0] if item["loc"] else "body"
-                message = item["msg"].removeprefix("Value error, ")
-                errors.setdefault(model.field_name(location), []).append(message)
-            raise ValidationFailed({f: tuple(m) for f, m in errors.items()}) from error
+                by_field.setdefault(model.field_name(location), []).append(item)
+            raise ValidationFailed(
+                {field: tuple(plain_messages(items)) for field, items in by_field.items()}
+            ) from error
 
     return read
 

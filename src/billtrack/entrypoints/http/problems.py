@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from billtrack.domain.model.errors import DomainError, ErrorKind, ValidationFailed
+from billtrack.entrypoints.http.messages import plain_messages
 from billtrack.entrypoints.http.responses import ProblemResponse
 from billtrack.ports.errors import DependencyUnavailable
 
@@ -85,14 +87,14 @@ def camel_errors(errors: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
 
 def _request_validation(_: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, RequestValidationError)
-    errors: dict[str, list[str]] = {}
+    by_field: dict[str, list[Mapping[str, Any]]] = {}
     for item in error.errors():
         location = [
             part for part in item.get("loc", ()) if part not in ("query", "path", "body", "header")
         ]
         field = str(location[0]) if location else "request"
-        errors.setdefault(field, []).append(str(item.get("msg", "is invalid")))
-    return validation_problem(errors)
+        by_field.setdefault(field, []).append(item)
+    return validation_problem({field: plain_messages(items) for field, items in by_field.items()})
 
 
 def _domain_error(_: Request, error: Exception) -> ProblemResponse:
