@@ -110,64 +110,72 @@ def bootstrap(
     """The application the settings describe. `signed_downloads` defaults to the storage when
     billtrack serves that storage's links itself (the local folder)."""
     closers: list[Callable[[], None]] = []
-    built_probes: dict[str, Probe] = {}
-    clock = clock if clock is not None else SystemClock(settings.zone)
-    secret = settings.signing_secret()
-    if new_uow is None:
-        engine = prepare_database(settings)
-        closers.append(engine.dispose)
-        new_uow = _unit_of_work_factory(engine)
-        if new_reader is None:
-            new_reader = _unit_of_work_factory(engine, read_only=True)
-    built_probes["database"] = _database_probe(new_uow)
-    if render_queue is None or mail_queue is None:
-        made_render, made_mail = _queues(settings, built_probes)
-        render_queue = render_queue if render_queue is not None else made_render
-        mail_queue = mail_queue if mail_queue is not None else made_mail
-    if storage is None:
-        if settings.storage == "s3":
-            # Imported here, as the other cloud and browser adapters are: a command that does
-            # not use them does not pay for loading boto3 or Playwright.
-            from billtrack.adapters.aws.clients import s3_client
-            from billtrack.adapters.aws.s3_storage import S3ObjectStorage
+    try:
+        built_probes: dict[str, Probe] = {}
+        clock = clock if clock is not None else SystemClock(settings.zone)
+        secret = settings.signing_secret()
+        if new_uow is None:
+            engine = prepare_database(settings)
+            closers.append(engine.dispose)
+            new_uow = _unit_of_work_factory(engine)
+            if new_reader is None:
+                new_reader = _unit_of_work_factory(engine, read_only=True)
+        built_probes["database"] = _database_probe(new_uow)
+        if render_queue is None or mail_queue is None:
+            made_render, made_mail = _queues(settings, built_probes)
+            render_queue = render_queue if render_queue is not None else made_render
+            mail_queue = mail_queue if mail_queue is not None else made_mail
+        if storage is None:
+            if settings.storage == "s3":
+                # Imported here, as the other cloud and browser adapters are: a command that does
+                # not use them does not pay for loading boto3 or Playwright.
+                from billtrack.adapters.aws.clients import s3_client
+                from billtrack.adapters.aws.s3_storage import S3ObjectStorage
 
-            assert settings.s3_bucket is not None, "checked by the settings"
-            s3 = S3ObjectStorage(settings.s3_bucket, s3_client(_aws_connection(settings)))
-            built_probes["storage"] = s3.probe
-            storage = s3
-        else:
-            storage = LocalFolderStorage(
-                settings.data_dir / "files",
-                signing_key=derived_key(secret, "download links"),
-                base_url=settings.public_url,
-                now=clock.now,
-            )
-    built_probes.setdefault("storage", _storage_probe(storage))
-    if signed_downloads is None and isinstance(storage, LocalFolderStorage):
-        signed_downloads = storage
-    if renderer is None:
-        renderer = _renderer(settings, closers)
-    return Application(
-        new_uow=new_uow,
-        new_reader=new_reader,
-        clock=clock,
-        render_queue=render_queue,
-        mail_queue=mail_queue,
-        storage=storage,
-        signed_downloads=signed_downloads,
-        renderer=renderer,
-        mailer=mailer if mailer is not None else _mailer(settings, clock),
-        mail_composer=mail_composer if mail_composer is not None else JinjaInvoiceMailComposer(),
-        hasher=hasher if hasher is not None else Argon2PasswordHasher(),
-        tokens=tokens
-        if tokens is not None
-        else JwtTokenIssuer(secret, now=clock.now, lifetime=settings.token_lifetime),
-        issuer=settings.issuer,
-        render_parallelism=getattr(renderer, "pool_size", 1),
-        download_link_lifetime=settings.download_link_lifetime,
-        probes=probes if probes is not None else built_probes,
-        closers=closers,
-    )
+                assert settings.s3_bucket is not None, "checked by the settings"
+                s3 = S3ObjectStorage(settings.s3_bucket, s3_client(_aws_connection(settings)))
+                built_probes["storage"] = s3.probe
+                storage = s3
+            else:
+                storage = LocalFolderStorage(
+                    settings.data_dir / "files",
+                    signing_key=derived_key(secret, "download links"),
+                    base_url=settings.public_url,
+                    now=clock.now,
+                )
+        built_probes.setdefault("storage", _storage_probe(storage))
+        if signed_downloads is None and isinstance(storage, LocalFolderStorage):
+            signed_downloads = storage
+        if renderer is None:
+            renderer = _renderer(settings, closers)
+        return Application(
+            new_uow=new_uow,
+            new_reader=new_reader,
+            clock=clock,
+            render_queue=render_queue,
+            mail_queue=mail_queue,
+            storage=storage,
+            signed_downloads=signed_downloads,
+            renderer=renderer,
+            mailer=mailer if mailer is not None else _mailer(settings, clock),
+            mail_composer=mail_composer
+            if mail_composer is not None
+            else JinjaInvoiceMailComposer(),
+            hasher=hasher if hasher is not None else Argon2PasswordHasher(),
+            tokens=tokens
+            if tokens is not None
+            else JwtTokenIssuer(secret, now=clock.now, lifetime=settings.token_lifetime),
+            issuer=settings.issuer,
+            render_parallelism=getattr(renderer, "pool_size", 1),
+            download_link_lifetime=settings.download_link_lifetime,
+            probes=probes if probes is not None else built_probes,
+            closers=closers,
+        )
+    except BaseException:
+        # Whatever was built before the failure (the engine, a browser) is released.
+        for close in reversed(closers):
+            close()
+        raise
 
 
 def _aws_connection(settings: Settings) -> AwsConnection:

@@ -61,10 +61,15 @@ def started(settings: Settings) -> Application:
 
 
 def announce_first_user(settings: Settings, app: Application) -> None:
-    from billtrack.entrypoints.first_user import ensure_first_user
+    from billtrack.entrypoints.first_user import DEFAULT_ADMIN_EMAIL, ensure_first_user
 
     created = ensure_first_user(settings, app)
     if created is None:
+        email = settings.admin_email or DEFAULT_ADMIN_EMAIL
+        click.echo(
+            f"Log in as {email} (its password was shown when it was created; "
+            f"`billtrack users passwd {email}` sets a new one)"
+        )
         return
     email, password = created
     if password is None:
@@ -84,7 +89,9 @@ def serve_api(
     from billtrack.entrypoints.worker.runner import start_in_background
 
     api = create_app(settings, app, on_start=start_in_background if with_worker else None)
-    click.echo(f"API docs: http://{host}:{port}/api/docs   (Ctrl-C stops)")
+    site = settings.public_url.rstrip("/")
+    click.echo(f"Web interface: {site}/   (Ctrl-C stops)")
+    click.echo(f"API docs: {site}/api/docs")
     configure_logging()
     uvicorn.run(api, host=host, port=port, log_level="info", log_config=None, proxy_headers=False)
 
