@@ -13,10 +13,6 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Engine
 
-from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
-from billtrack.adapters.memory.mailer import InMemoryMailer
-from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.domain.model.errors import Conflict, DuplicateInvoice, DuplicateWorkday, MonthClosed
 from billtrack.domain.model.period import YearMonth
@@ -24,16 +20,14 @@ from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.workdays import WorkdayDetails
-from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest
 from billtrack.ports.queues import MailQueue, RenderQueue
 from billtrack.ports.rendering import PdfRenderer
 from billtrack.ports.storage import ObjectStorage
 from billtrack.ports.unit_of_work import UnitOfWork
 from tests.contract import builders as make
+from tests.fakes.application import in_memory_application
 from tests.fakes.clock import ManualClock
-from tests.fakes.rendering import RecordingPdfRenderer
-from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
 
 CLOCK = ManualClock(datetime(2024, 11, 15, 12, tzinfo=UTC))
 
@@ -65,18 +59,13 @@ def application(
 ) -> Application:
     """The application over `engine`, with in-memory stand-ins for every port a test does not
     look at. Each operation opens its own unit of work, so threads may share it."""
-    # `is None`, not `or`: an empty queue is falsy (it has a length).
-    return Application(
-        new_uow=(lambda: SqlAlchemyUnitOfWork(engine)) if new_uow is None else new_uow,
-        clock=CLOCK,
-        render_queue=InMemoryQueue[RenderJob]("render") if render_queue is None else render_queue,
-        mail_queue=InMemoryQueue[MailJob]("mail") if mail_queue is None else mail_queue,
-        storage=InMemoryObjectStorage(CLOCK.now) if storage is None else storage,
-        renderer=RecordingPdfRenderer() if renderer is None else renderer,
-        mailer=InMemoryMailer(),
-        mail_composer=JinjaInvoiceMailComposer(),
-        hasher=FastPasswordHasher(),
-        tokens=InMemoryTokenIssuer(CLOCK.now),
+    return in_memory_application(
+        (lambda: SqlAlchemyUnitOfWork(engine)) if new_uow is None else new_uow,
+        CLOCK,
+        render_queue=render_queue,
+        mail_queue=mail_queue,
+        storage=storage,
+        renderer=renderer,
     )
 
 

@@ -66,7 +66,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
@@ -75,7 +74,6 @@ from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.errors import DuplicateInvoice, NotFound, NotReady
 from billtrack.domain.model.invoice import Invoice, InvoiceStatus, MailStatus
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.mailing import CLAIM_LEASE, UNKNOWN_OUTCOME
@@ -86,9 +84,9 @@ from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import MailMessage
 from billtrack.ports.queues import Delivery, JobT
 from billtrack.ports.rendering import InvoiceDocument
+from tests.fakes.application import in_memory_application
 from tests.fakes.clock import ManualClock
 from tests.fakes.rendering import RecordingPdfRenderer
-from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
 
 NOW = datetime(2024, 11, 15, 12, 0, tzinfo=UTC)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -96,7 +94,6 @@ MONTHS = [YearMonth(2024, m) for m in (8, 9, 10, 11)]
 ENGLISH_MONTHS = {8: "August", 9: "September", 10: "October", 11: "November"}
 MAX_ATTEMPTS = 3
 KEY = re.compile(r"invoices/2024/(?P<number>2024-\d{6})/(?P<id>[0-9a-f-]{36})-r(?P<rev>\d+)\.pdf")
-COMPOSER = JinjaInvoiceMailComposer()  # stateless; its templates are compiled once
 
 # --- where a hook can stop the pipeline --------------------------------------------------------
 
@@ -383,17 +380,14 @@ class PipelineMachine(RuleBasedStateMachine):
         )
         self.hooked_mailer = HookedMailer(self.mailer, self.fire, self.record_mail)
         self.alive = True
-        self.app = Application(
-            new_uow=lambda: MortalUnitOfWork(self.store, lambda: self.alive),
-            clock=self.clock,
+        self.app = in_memory_application(
+            lambda: MortalUnitOfWork(self.store, lambda: self.alive),
+            self.clock,
             render_queue=self.hooked_render_queue,
             mail_queue=self.hooked_mail_queue,
             storage=HookedStorage(self.storage, self.fire),
             renderer=HookedRenderer(self.renderer, self.fire),
             mailer=self.hooked_mailer,
-            mail_composer=COMPOSER,
-            hasher=FastPasswordHasher(),
-            tokens=InMemoryTokenIssuer(self.clock.now),
         )
         self.worker = Worker(self.app)
         self.armed: tuple[str, Action] | None = None

@@ -10,7 +10,6 @@ from decimal import Decimal
 from itertools import count
 from uuid import UUID
 
-from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.memory.mailer import InMemoryMailer
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.memory.storage import InMemoryObjectStorage
@@ -25,6 +24,7 @@ from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayVi
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.rendering import Issuer
+from tests.fakes.application import in_memory_application
 from tests.fakes.clock import ManualClock
 from tests.fakes.rendering import RecordingPdfRenderer
 from tests.fakes.security import FastPasswordHasher, InMemoryTokenIssuer
@@ -66,15 +66,14 @@ class World:
     def app(self) -> Application:
         """billtrack wired with this world's fakes, as it is now (a test may swap a fake). Every
         operation re-enters the one unit of work `uow`, so `uow.commits` counts them all."""
-        return Application(
-            new_uow=lambda: self.uow,
-            clock=self.clock,
+        return in_memory_application(
+            lambda: self.uow,
+            self.clock,
             render_queue=self.render_queue,
             mail_queue=self.mail_queue,
             storage=self.storage,
             renderer=self.renderer,
             mailer=self.mailer,
-            mail_composer=JinjaInvoiceMailComposer(),
             hasher=self.hasher,
             tokens=self.tokens,
             issuer=self.issuer,
