@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine
+from tests.support.chromium import ChromiumUnavailable, install_chromium
 from tests.support.databases import (
     empty_all_tables,
     migrated_sqlite_template,
@@ -88,6 +89,17 @@ def clean_postgres(postgres_engine: Engine) -> Engine:
     """The run's PostgreSQL engine, every table emptied before the test."""
     empty_all_tables(postgres_engine)
     return postgres_engine
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium (installed with apt-get when missing), for the renderer and the pages."""
+    try:
+        return install_chromium()
+    except ChromiumUnavailable as unavailable:
+        if running_in_ci():
+            pytest.fail(f"Chromium unavailable, and CI=true runs every test: {unavailable}")
+        pytest.skip(f"Chromium unavailable (CI=true makes this a failure): {unavailable}")
 
 
 @pytest.fixture(scope="session")

@@ -32,12 +32,9 @@ from billtrack.adapters.playwright.discovery import ChromiumSource, find_chromiu
 from billtrack.adapters.playwright.errors import ChromiumNotFound, RenderFailed
 from billtrack.adapters.playwright.renderer import PlaywrightPdfRenderer
 from billtrack.ports.rendering import InvoiceDocument, Issuer
-from tests.conftest import running_in_ci
 from tests.support.chromium import (
-    ChromiumUnavailable,
     chromium_browser_pids,
     descendants,
-    install_chromium,
     still_running,
 )
 
@@ -54,16 +51,6 @@ ISSUER = Issuer(
     address="Friedrichstraße 123\n10117 Berlin\nDeutschland",
     currency="CHF",
 )
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> Path:
-    try:
-        return install_chromium()
-    except ChromiumUnavailable as unavailable:
-        if running_in_ci():
-            pytest.fail(f"Chromium unavailable, and CI=true runs every test: {unavailable}")
-        pytest.skip(f"Chromium unavailable (CI=true makes this a failure): {unavailable}")
 
 
 @pytest.fixture(scope="module")

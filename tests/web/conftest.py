@@ -41,7 +41,6 @@ from billtrack.entrypoints.worker.runner import start_in_background
 from tests.conftest import running_in_ci
 from tests.fakes.clock import ManualClock
 from tests.fakes.security import FastPasswordHasher
-from tests.support.chromium import ChromiumUnavailable, install_chromium
 from tests.support.server import serving
 from tests.web.axe import AxeUnavailable, install_axe
 
@@ -80,14 +79,6 @@ def unavailable(what: str, reason: Exception) -> NoReturn:
     if running_in_ci():
         pytest.fail(f"{what} unavailable, and CI=true runs every test: {reason}")
     pytest.skip(f"{what} unavailable (CI=true makes this a failure): {reason}")
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> Path:
-    try:
-        return install_chromium()
-    except ChromiumUnavailable as reason:
-        unavailable("Chromium", reason)
 
 
 @pytest.fixture(scope="session")
