@@ -18,9 +18,11 @@ from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
 from billtrack.adapters.aws.messages import (
     MAIL_MESSAGES,
     RENDER_MESSAGES,
-    MalformedMessage,
     delivery_from_lambda_record,
 )
+
+# Re-exported: the Lambda handlers tell a malformed record from a failed job by it.
+from billtrack.adapters.aws.messages import MalformedMessage as MalformedMessage
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
 from billtrack.adapters.filesystem.clock import SystemClock
 from billtrack.adapters.filesystem.mailer import FolderMailer
@@ -54,7 +56,9 @@ SchemaOutdated = schema.SchemaOutdated
 """Raised by `bootstrap` when PostgreSQL's schema is behind the code: run `billtrack db upgrade`."""
 DatabaseError = DBAPIError
 """Raised by `bootstrap` and `upgrade_database` when the database cannot be reached."""
-__all__ = ["MalformedMessage"]
+EMBEDDED_RETRIES: dict[str, Any] = {"max_attempts": 5, "retry_delays": (5.0, 30.0, 120.0, 600.0)}
+"""The in-process queues retry a failed job after 5 s, 30 s, 2 and 10 minutes: a mail server or
+browser that is down for a while loses nothing."""
 RecordReader = Callable[[Mapping[str, Any]], Delivery[Any]]
 
 
@@ -120,9 +124,9 @@ def bootstrap(
             new_uow = _unit_of_work_factory(engine)
             if new_reader is None:
                 new_reader = _unit_of_work_factory(engine, read_only=True)
-        built_probes["database"] = _database_probe(new_uow)
+        built_probes["database"] = _database_probe(new_reader or new_uow)
         if render_queue is None or mail_queue is None:
-            made_render, made_mail = _queues(settings, built_probes)
+            made_render, made_mail = _queues(settings, built_probes, closers)
             render_queue = render_queue if render_queue is not None else made_render
             mail_queue = mail_queue if mail_queue is not None else made_mail
         if storage is None:
@@ -133,7 +137,9 @@ def bootstrap(
                 from billtrack.adapters.aws.s3_storage import S3ObjectStorage
 
                 assert settings.s3_bucket is not None, "checked by the settings"
-                s3 = S3ObjectStorage(settings.s3_bucket, s3_client(_aws_connection(settings)))
+                client = s3_client(_aws_connection(settings))
+                closers.append(client.close)
+                s3 = S3ObjectStorage(settings.s3_bucket, client)
                 built_probes["storage"] = s3.probe
                 storage = s3
             else:
@@ -184,15 +190,21 @@ def _aws_connection(settings: Settings) -> AwsConnection:
     return AwsConnection(endpoint_url=settings.aws_endpoint_url)
 
 
-def _queues(settings: Settings, probes: dict[str, Probe]) -> tuple[RenderQueue, MailQueue]:
+def _queues(
+    settings: Settings, probes: dict[str, Probe], closers: list[Callable[[], None]]
+) -> tuple[RenderQueue, MailQueue]:
     if settings.queue == "memory":
-        return InMemoryQueue[RenderJob]("render queue"), InMemoryQueue[MailJob]("mail queue")
+        return (
+            InMemoryQueue[RenderJob]("render queue", **EMBEDDED_RETRIES),
+            InMemoryQueue[MailJob]("mail queue", **EMBEDDED_RETRIES),
+        )
     from billtrack.adapters.aws.clients import sqs_client
     from billtrack.adapters.aws.sqs_queue import SqsJobQueue
 
     assert settings.sqs_queue_url, "checked by the settings"
     assert settings.sqs_mail_queue_url, "checked by the settings"
     client = sqs_client(_aws_connection(settings))
+    closers.append(client.close)
     render = SqsJobQueue(
         client, settings.sqs_queue_url, RENDER_MESSAGES, max_attempts=settings.sqs_max_receive
     )

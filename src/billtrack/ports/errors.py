@@ -26,3 +26,8 @@ class MailRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PermanentFailure(Exception):
+    """A job failed in a way another attempt cannot change (an invoice whose text the renderer
+    cannot print, say): it is given up at once, with this as the reason, instead of retried."""

@@ -191,3 +191,16 @@ def test_the_in_memory_queue_fits_the_port() -> None:
     queue.acknowledge(again)
 
     assert (queue.name, queue.max_attempts, again.attempt) == ("render", 2, 2)
+
+
+def test_a_released_job_waits_out_its_retry_delay_before_it_comes_again() -> None:
+    queue = InMemoryQueue[RenderJob]("render", max_attempts=3, retry_delays=(0.3, 60.0))
+    queue.publish(RenderJob(uuid4(), 1))
+    (first,) = queue.receive()
+    queue.release(first)
+    assert queue.receive() == []  # held back, as an SQS visibility timeout holds it
+    (second,) = queue.receive(wait_seconds=5)
+    assert (second.job, second.attempt) == (first.job, 2)
+    queue.release(second)
+    assert queue.receive(wait_seconds=0.3) == []  # the next delay is a minute
+    assert queue.pending() == [first.job]

@@ -23,6 +23,7 @@ from billtrack.entrypoints.worker.runner import (
     drain,
     start_in_background,
 )
+from billtrack.ports.errors import PermanentFailure
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.rendering import InvoiceDocument
 from tests.fakes.rendering import RecordingPdfRenderer
@@ -304,3 +305,35 @@ def test_the_module_s_drain_and_background_worker() -> None:
     stop_worker()
 
     assert "billtrack-worker" not in {t.name for t in threading.enumerate()}
+
+
+class CannotPrint(PermanentFailure):
+    pass
+
+
+class RefusingRenderer(RecordingPdfRenderer):
+    """A renderer that can never print: what another attempt cannot change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempts = 0
+
+    def render(self, document: InvoiceDocument, /) -> bytes:
+        self.attempts += 1
+        raise CannotPrint(f"no font for the name of {document.number}")
+
+
+def test_a_permanent_failure_is_given_up_at_its_first_attempt() -> None:
+    world = world_with(render_attempts=5)
+    world.renderer = refusing = RefusingRenderer()
+    (view,) = invoiced(world)
+
+    report = Worker(world.app).drain()
+
+    assert refusing.attempts == 1
+    assert len(report.given_up) == 1
+    invoice = world.app.get_invoice(view.invoice.id).invoice
+    assert invoice.status is InvoiceStatus.FAILED
+    assert invoice.error is not None
+    assert "no font for the name" in invoice.error
+    assert len(world.render_queue) == 0

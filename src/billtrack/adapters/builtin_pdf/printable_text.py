@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from billtrack.adapters.builtin_pdf.truetype import TrueTypeFont
+from billtrack.ports.errors import PermanentFailure
 
 _SHOWN_VALUE_LENGTH = 60
 
@@ -43,7 +44,7 @@ class UnprintableField:
     """The characters that cannot be printed, each once, in the order they occur."""
 
 
-class UnsupportedText(ValueError):
+class UnsupportedText(ValueError, PermanentFailure):
     """An invoice has text that the builtin renderer's font does not cover (Chinese, Japanese,
     Korean, Arabic, ...). The message names each field and character, for the invoice's reason."""
 

@@ -209,7 +209,13 @@ class Application:
             uow=self.new_uow(), started_before=self.clock.now() - older_than
         )
         for batch_id in stopped:
-            self.continue_month_run(batch_id)
+            try:
+                self.continue_month_run(batch_id)
+            except Exception:
+                # One run that cannot go on must not keep the others from finishing.
+                log.exception(
+                    "continuing month-end run %s failed; the next sweep tries again", batch_id
+                )
         return len(stopped)
 
     def open_download(self, key: str, expires: int, signature: str) -> bytes:
@@ -312,7 +318,12 @@ class Application:
 
     def log_in(self, email: str, password: str) -> str:
         return users.log_in(
-            email, password, uow=self.new_uow(), hasher=self.hasher, tokens=self.tokens
+            email,
+            password,
+            uow=self.new_uow(),
+            reader=self.reader(),
+            hasher=self.hasher,
+            tokens=self.tokens,
         )
 
     def authenticate(self, token: str) -> User:

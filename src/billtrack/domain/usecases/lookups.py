@@ -8,6 +8,7 @@ from uuid import UUID
 
 from billtrack.domain.model.employee_month import EmployeeMonth
 from billtrack.domain.model.errors import NotFound
+from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.lifecycle import Entity
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors
@@ -48,3 +49,20 @@ def locked(
         if month_of(current) == month_of(entity):
             return current, months
         entity = current
+
+
+def locked_invoice(uow: UnitOfWork, invoice_id: UUID) -> Invoice | None:
+    """The invoice, read again once its month is locked (None when there is none). A change
+    written back from it then cannot undo a concurrent edit or deletion, which takes the same
+    lock: the workers write invoices back whole."""
+    invoice = uow.invoices.get(invoice_id)
+    while invoice is not None:
+        uow.months.lock((invoice.employee_id, invoice.period))
+        current = uow.invoices.get(invoice_id)
+        if current is None or (current.employee_id, current.period) == (
+            invoice.employee_id,
+            invoice.period,
+        ):
+            return current
+        invoice = current
+    return None

@@ -39,7 +39,7 @@ from uuid import UUID
 from billtrack.domain.model.errors import NotFound
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.lookups import locked, require_active
+from billtrack.domain.usecases.lookups import locked, locked_invoice, require_active
 from billtrack.domain.usecases.pipeline import invoice_document, mail_job
 from billtrack.ports.clock import Clock
 from billtrack.ports.errors import DependencyUnavailable, MailRejected
@@ -187,7 +187,7 @@ def _month_of(invoice: Invoice) -> tuple[UUID, YearMonth]:
 def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue, clock: Clock) -> Invoice:
     """Mail the current PDF once more, as a new send; a conflict until the PDF is stored."""
     with uow:
-        invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
+        invoice = require_active(locked_invoice(uow, invoice_id), "invoice", invoice_id)
         again = invoice.mail_again(clock.now())
         uow.invoices.update(again)
         uow.commit()
@@ -208,7 +208,7 @@ def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue, clock: Cl
 def _settle(job: MailJob, uow: UnitOfWork, change: Callable[[Invoice], Invoice]) -> None:
     """Apply `change` to the invoice as it is now, in a transaction of its own."""
     with uow:
-        current = uow.invoices.get(job.invoice_id)
+        current = locked_invoice(uow, job.invoice_id)
         if current is None:
             return
         changed = change(current)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.presentation import month_label
+from billtrack.domain.usecases.lookups import locked_invoice
 from billtrack.domain.usecases.views import employee_views_by_id
 from billtrack.ports.clock import Clock
 from billtrack.ports.errors import DependencyUnavailable
@@ -104,7 +105,7 @@ def render_invoice(
     # The key is fixed by the revision, so a second delivery overwrites the same object.
     storage.put(key, pdf, PDF_CONTENT_TYPE)
     with uow:
-        current = uow.invoices.get(job.invoice_id)
+        current = locked_invoice(uow, job.invoice_id)
         if current is None:
             return RenderOutcome.STALE
         generated = current.generated(revision=revision, pdf_key=key, at=clock.now())
@@ -142,7 +143,7 @@ def attachment_name(number: str) -> str:
 def record_render_failure(job: RenderJob, reason: str, *, uow: UnitOfWork) -> None:
     """A render gave up (the queue moved it to its dead-letter queue): show `failed` and why."""
     with uow:
-        invoice = uow.invoices.get(job.invoice_id)
+        invoice = locked_invoice(uow, job.invoice_id)
         revision = job.revision if job.revision is not None or invoice is None else invoice.revision
         if invoice is not None and revision is not None:
             failed = invoice.failed(revision=revision, reason=reason)

@@ -72,21 +72,34 @@ def list_users(*, uow: UnitOfWork) -> Sequence[User]:
 
 
 def log_in(
-    email: str, password: str, *, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer
+    email: str,
+    password: str,
+    *,
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    tokens: TokenIssuer,
+    reader: UnitOfWork | None = None,
 ) -> str:
     """A token for the right e-mail and password. An unknown e-mail costs a hash as a wrong
-    password does, and both fail alike, so an answer tells nothing about which accounts exist."""
-    with uow:
-        user = uow.users.with_email(email_key(email))
-        if user is None or not user.is_active:
-            hasher.hash(password)
-            raise AuthenticationFailed
-        if not hasher.verify(password, user.password_hash):
-            raise AuthenticationFailed
-        if hasher.needs_rehash(user.password_hash):
-            # An imported hash in an older format becomes a current one while we know the password.
-            uow.users.update(user.with_password_hash(hasher.hash(password)))
-            uow.commit()
+    password does, and both fail alike, so an answer tells nothing about which accounts exist.
+
+    The password is checked in `reader` (by default `uow`), a transaction that only reads, so
+    the time a hash takes holds no write lock; `uow` writes only an old hash's replacement."""
+    with reader if reader is not None else uow as reading:
+        user = reading.users.with_email(email_key(email))
+    if user is None or not user.is_active:
+        hasher.hash(password)
+        raise AuthenticationFailed
+    if not hasher.verify(password, user.password_hash):
+        raise AuthenticationFailed
+    if hasher.needs_rehash(user.password_hash):
+        # An imported hash in an older format becomes a current one while we know the password.
+        rehashed = user.with_password_hash(hasher.hash(password))
+        with uow:
+            current = uow.users.get(user.id)
+            if current is not None and current.password_hash == user.password_hash:
+                uow.users.update(rehashed)
+                uow.commit()
     return tokens.issue(user.id)
 
 

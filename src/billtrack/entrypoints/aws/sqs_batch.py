@@ -17,6 +17,7 @@ from typing import Any
 from billtrack.domain.usecases.application import Application
 from billtrack.entrypoints.aws.json_logs import log_fields
 from billtrack.entrypoints.bootstrap import MalformedMessage
+from billtrack.ports.errors import PermanentFailure
 from billtrack.ports.queues import Delivery
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ def _handled(
     with log_fields(invoice_id=str(delivery.job.invoice_id)):
         try:
             app.handle(delivery.job)
+        except PermanentFailure as error:
+            # Another delivery cannot change it: recorded, and the record leaves the queue.
+            log.error("%s cannot be done: %s", delivery.job, error)
+            app.give_up(delivery.job, f"{type(error).__name__}: {error}")
+            return True
         except Exception as error:
             log.exception(
                 "%s failed (attempt %d of %d)", delivery.job, delivery.attempt, max_attempts

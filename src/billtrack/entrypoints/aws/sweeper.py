@@ -1,5 +1,5 @@
 """The sweeper Lambda: on a schedule (EventBridge, every five minutes), publish again the renders the
-outbox still owes.
+outbox still owes and the mails invoices still owe, and finish month-end runs a crash stopped.
 
 An invoice's render is published right after its transaction commits; when the render queue was
 unreachable then, the outbox still owes it, and the next sweep sends it. A render published but

@@ -179,7 +179,8 @@ def worker(sweep_seconds: int) -> None:
     from billtrack.entrypoints.logs import configure_logging
     from billtrack.entrypoints.worker.runner import Worker
 
-    app = started(load_settings())
+    settings = load_settings()
+    app = started(settings)
     stop = threading.Event()
 
     def finish(signum: int, frame: FrameType | None) -> None:
@@ -191,7 +192,9 @@ def worker(sweep_seconds: int) -> None:
     configure_logging()
     try:
         every = timedelta(seconds=sweep_seconds)
-        Worker(app).run(stop, sweep_every=every, owed_after=every)
+        # SQS keeps what it was given across a restart: republish only what has waited.
+        first = timedelta(0) if settings.queue == "memory" else every
+        Worker(app).run(stop, sweep_every=every, owed_after=every, first_sweep_after=first)
     finally:
         app.close()
 
@@ -324,6 +327,7 @@ def invoices_run(year: int, month: int, as_json: bool) -> None:
             batch.id,
             console=None if as_json else Console(stderr=True),
             work_done=lambda: not thread.is_alive(),
+            failed=lambda: bool(errors),
         )
         thread.join()
         if errors:

@@ -25,11 +25,13 @@ def follow_month_run(
     *,
     console: Console | None,
     work_done: Callable[[], bool],
+    failed: Callable[[], bool] = lambda: False,
     timeout_seconds: float | None = None,
 ) -> BatchProgress:
     """Poll the run's progress until it is done (or `timeout_seconds` pass), drawing bars for
     the invoices created and rendered on `console` (none with `console=None`). `work_done` says
-    whether this process's own part (issuing the invoices) has finished."""
+    whether this process's own part (issuing the invoices) has finished, `failed` whether it
+    ended with an error (then the run will not be done, and waiting is over)."""
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
     progress = app.month_run_progress(batch_id)
     bars = None if console is None else _bars(console)
@@ -45,7 +47,7 @@ def follow_month_run(
                 bars.update(created, completed=considered, total=progress.batch.total or None)
                 settled = progress.rendered + progress.failed
                 bars.update(rendered, completed=settled, total=progress.created or None)
-            if progress.status is BatchStatus.DONE and work_done():
+            if work_done() and (progress.status is BatchStatus.DONE or failed()):
                 return progress
             if deadline is not None and time.monotonic() > deadline:
                 return progress

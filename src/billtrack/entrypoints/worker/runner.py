@@ -19,6 +19,7 @@ from typing import Any
 
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.pipeline import RenderOutcome
+from billtrack.ports.errors import PermanentFailure
 from billtrack.ports.queues import Delivery, JobQueue
 
 log = logging.getLogger(__name__)
@@ -81,11 +82,13 @@ class Worker:
         wait_seconds: float = 0.5,
         sweep_every: timedelta = SWEEP_EVERY,
         owed_after: timedelta = OWED_AFTER,
+        first_sweep_after: timedelta = timedelta(0),
     ) -> None:
         """Work until `stop` is set, then finish the batches in hand and return. Each queue has a
         thread of its own, so a long poll of one never delays the other. At start, and then every
         `sweep_every`, renders the outbox owes are published again: all of them at start (an
-        in-process queue starts empty), later those published more than `owed_after` ago; and
+        in-process queue starts empty; a durable queue such as SQS still holds them, so its workers
+        pass `first_sweep_after`), later those published more than `owed_after` ago; and
         month-end runs a crash stopped more than `owed_after` ago are finished."""
         consumers = [
             threading.Thread(
@@ -98,7 +101,7 @@ class Worker:
         ]
         for consumer in consumers:
             consumer.start()
-        older_than = timedelta(0)
+        older_than = first_sweep_after
         while True:
             try:
                 self.app.republish_owed(older_than=older_than)
@@ -124,6 +127,11 @@ class Worker:
     def _handle(self, queue: AnyQueue, delivery: Delivery[Any]) -> None:
         try:
             outcome = self.app.handle(delivery.job)
+        except PermanentFailure as error:
+            log.error("%s cannot be done: %s", delivery.job, error)
+            self._give_up(delivery, error)
+            queue.acknowledge(delivery)
+            return
         except Exception as error:
             last = delivery.attempt >= queue.max_attempts
             log.exception(
