@@ -547,3 +547,28 @@ def test_a_second_transaction_locking_the_month_waits_for_the_first(new_uow: Uow
         month = waiting.result(timeout=10)
     assert locked.is_set()
     assert month == EmployeeMonth(ada.id, october, (workday,), None)
+
+
+def test_workdays_list_within_a_range_of_days_both_ends_included(new_uow: UowFactory) -> None:
+    """The web pages read one employee's month through this range."""
+    department, project = _company(new_uow)
+    ada = make.employee(department.id, project.id)
+    days = [date(2024, 9, 30), date(2024, 10, 1), date(2024, 10, 15), date(2024, 10, 31)]
+    days.append(date(2024, 11, 1))
+    with new_uow() as uow:
+        uow.employees.add(ada)
+        for day in days:
+            uow.workdays.add(make.workday(ada.id, day))
+        uow.commit()
+    with new_uow() as uow:
+        page = uow.workdays.list(
+            WorkdayQuery(
+                PageRequest(1, 100),
+                employee_id=ada.id,
+                from_day=date(2024, 10, 1),
+                to_day=date(2024, 10, 31),
+                sort_by_date=SortDirection.ASC,
+            )
+        )
+    assert [w.day for w in page.items] == days[1:4]
+    assert page.total_count == 3

@@ -92,6 +92,9 @@ class WorkdayQuery:
     day: date | None = None
     employee_id: UUID | None = None
     sort_by_date: SortDirection | None = None
+    from_day: date | None = None
+    """With `to_day`: only workdays dated in this range, both ends included (the web pages')."""
+    to_day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,7 +124,10 @@ class InMemoryWorkdayRepository(_Table[Workday]):
         rows = (
             w
             for w in self._rows.values()
-            if query.day in (None, w.day) and query.employee_id in (None, w.employee_id)
+            if query.day in (None, w.day)
+            and query.employee_id in (None, w.employee_id)
+            and (query.from_day is None or query.from_day <= w.day)
+            and (query.to_day is None or w.day <= query.to_day)
         )
         return page_of(rows, query.page, lambda w: w.day, query.sort_by_date)
 

@@ -119,7 +119,7 @@ def _close(smtp: smtplib.SMTP) -> None:
 
 
 def _reason(code: int, text: bytes | str) -> str:
-    words = text.decode(errors="replace") if isinstance(text, bytes) else text
+    words = text.decode(errors="backslashreplace") if isinstance(text, bytes) else text
     return f"{code} {words}".strip()
 
 

@@ -222,6 +222,10 @@ class SqlAlchemyWorkdayRepository(_Repository[Workday]):
             conditions.append(c.day == query.day)
         if query.employee_id is not None:
             conditions.append(c.employee_id == query.employee_id)
+        if query.from_day is not None:
+            conditions.append(c.day >= query.from_day)
+        if query.to_day is not None:
+            conditions.append(c.day <= query.to_day)
         return self._page(query.page, conditions, [c.day], query.sort_by_date)
 
     def active_in_month(self, employee_id: UUID, period: YearMonth, /) -> Sequence[Workday]:

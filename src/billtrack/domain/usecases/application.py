@@ -313,6 +313,9 @@ class Application:
     def change_password(self, email: str, password: str) -> User:
         return users.change_password(email, password, uow=self.new_uow(), hasher=self.hasher)
 
+    def get_user(self, user_id: UUID) -> User | None:
+        return users.get_user(user_id, uow=self.reader())
+
     def list_users(self) -> Sequence[User]:
         return users.list_users(uow=self.reader())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from billtrack.domain.model.errors import AuthenticationFailed, DuplicateUser, NotFound
 from billtrack.domain.model.user import User
@@ -101,6 +101,12 @@ def log_in(
                 uow.users.update(rehashed)
                 uow.commit()
     return tokens.issue(user.id)
+
+
+def get_user(user_id: UUID, *, uow: UnitOfWork) -> User | None:
+    """The user of the id, active or not; None when there is none."""
+    with uow:
+        return uow.users.get(user_id)
 
 
 def authenticate(token: str, *, uow: UnitOfWork, tokens: TokenIssuer) -> User:

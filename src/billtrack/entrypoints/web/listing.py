@@ -54,11 +54,7 @@ def all_projects(app: Application) -> list[Project]:
 def workdays_between(
     app: Application, first: date, last: date, *, employee_id: UUID | None = None
 ) -> list[WorkdayView]:
-    """The active workdays dated from `first` to `last`, newest first.
-
-    The application lists workdays by exact date or employee only, so this reads them newest
-    first and stops at the first page that reaches before `first`.
-    TODO(app): a date-range filter on `WorkdayQuery` would read only the month's rows."""
+    """The active workdays dated from `first` to `last`, newest first."""
     found: list[WorkdayView] = []
     number = 1
     while True:
@@ -67,12 +63,12 @@ def workdays_between(
                 PageRequest(number, MAX_PAGE_SIZE),
                 employee_id=employee_id,
                 sort_by_date=SortDirection.DESC,
+                from_day=first,
+                to_day=last,
             )
         )
-        found.extend(w for w in page.items if first <= w.workday.day <= last)
-        if not page.items or page.items[-1].workday.day < first:
-            return found
-        if number * MAX_PAGE_SIZE >= page.total_count:
+        found.extend(page.items)
+        if not page.items or number * MAX_PAGE_SIZE >= page.total_count:
             return found
         number += 1
 

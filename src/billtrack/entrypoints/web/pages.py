@@ -214,8 +214,7 @@ def signed_in(request: Request) -> Visit:
 
 def signed_in_user(app: Application, session: Session, signer: SessionSigner) -> User | None:
     """The session's user, while they exist and keep the password they logged in with."""
-    # TODO(app): `app.get_user(id)` would read one row instead of the (few) users of a team.
-    user = next((u for u in app.list_users() if u.id == session.user_id), None)
+    user = app.get_user(session.user_id) if session.user_id is not None else None
     if user is None or not user.is_active:
         return None
     if signer.fingerprint(user.password_hash) != session.fingerprint:
