@@ -4,12 +4,15 @@ fresh bucket or render and mail queue pair per test, with fake credentials in th
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from billtrack.adapters.aws.messages import MAIL_MESSAGES, RENDER_MESSAGES
 from billtrack.adapters.aws.sqs_queue import RedeliveryBackoff, SqsJobQueue
 from billtrack.ports.jobs import MailJob, RenderJob
+from tests.integration.aws.pipeline_helpers import CloudRig
 from tests.support.moto_server import (
     MotoAws,
     RenderAndMailQueues,
@@ -75,3 +78,20 @@ def mail_queue(aws: MotoAws, sqs_queues: RenderAndMailQueues) -> SqsJobQueue[Mai
         max_attempts=sqs_queues.mail.max_receive_count,
         backoff=NO_BACKOFF,
     )
+
+
+@pytest.fixture
+def rig(
+    aws: MotoAws,
+    sqs_queues: RenderAndMailQueues,
+    s3_bucket: str,
+    postgres_url: str,
+    clean_postgres: Engine,
+    tmp_path: Path,
+) -> Iterator[CloudRig]:
+    """The pipeline's cloud parts for one test: fresh queues, a bucket and a clean PostgreSQL."""
+    made = CloudRig(aws, sqs_queues, s3_bucket, postgres_url, tmp_path)
+    # Every put of a key is a version of its own: the renders can be counted.
+    made.enable_versioning()
+    yield made
+    made.close()

@@ -10,11 +10,9 @@ deletes the records the response does not name, and makes the named ones visible
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
 from billtrack.adapters.builtin_pdf.renderer import BuiltinPdfRenderer
 from billtrack.domain.model.invoice import InvoiceStatus, MailStatus
@@ -33,22 +31,6 @@ from tests.integration.aws.pipeline_helpers import (
     message_ids_by_invoice,
     seed_employees,
 )
-from tests.support.moto_server import MotoAws, RenderAndMailQueues
-
-
-@pytest.fixture
-def rig(
-    aws: MotoAws,
-    sqs_queues: RenderAndMailQueues,
-    s3_bucket: str,
-    postgres_url: str,
-    clean_postgres: Engine,
-    tmp_path: Path,
-) -> Iterator[CloudRig]:
-    made = CloudRig(aws, sqs_queues, s3_bucket, postgres_url, tmp_path)
-    made.enable_versioning()
-    yield made
-    made.close()
 
 
 class Container:

@@ -25,7 +25,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import Engine
 
 from billtrack.domain.model.invoice import Invoice, InvoiceStatus, MailStatus
 from billtrack.domain.usecases.application import Application
@@ -66,22 +65,6 @@ Handler = Callable[[dict[str, Any], object], dict[str, list[dict[str, str]]]]
 def smtp_server() -> Iterator[SmtpTestServer]:
     with SmtpTestServer() as server:
         yield server
-
-
-@pytest.fixture
-def rig(
-    aws: MotoAws,
-    sqs_queues: RenderAndMailQueues,
-    s3_bucket: str,
-    postgres_url: str,
-    clean_postgres: Engine,
-    tmp_path: Path,
-) -> Iterator[CloudRig]:
-    made = CloudRig(aws, sqs_queues, s3_bucket, postgres_url, tmp_path)
-    # Every put of a key is a version of its own: the renders can be counted.
-    made.enable_versioning()
-    yield made
-    made.close()
 
 
 def smtp_environment(smtp_server: SmtpTestServer) -> dict[str, str]:

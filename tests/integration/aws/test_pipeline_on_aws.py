@@ -12,7 +12,6 @@ import json
 import random
 import signal
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -63,21 +62,6 @@ from tests.support.moto_server import (
     unavailable_endpoint,
 )
 from tests.support.server import in_process
-
-
-@pytest.fixture
-def rig(
-    aws: MotoAws,
-    sqs_queues: RenderAndMailQueues,
-    s3_bucket: str,
-    postgres_url: str,
-    clean_postgres: Engine,
-    tmp_path: Path,
-) -> Iterator[CloudRig]:
-    made = CloudRig(aws, sqs_queues, s3_bucket, postgres_url, tmp_path)
-    made.enable_versioning()
-    yield made
-    made.close()
 
 
 def test_an_invoice_created_while_sqs_is_unreachable_is_owed_then_swept_and_generated(
