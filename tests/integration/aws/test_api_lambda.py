@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
+from billtrack.domain.usecases.views import InvoiceView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.entrypoints.aws import api, container, render_worker
 from billtrack.entrypoints.bootstrap import bootstrap
@@ -387,27 +388,33 @@ def test_the_openapi_document_is_served_through_the_gateway(
     assert "/api/invoices/{id}/pre-signed-url" in answer.json()["paths"]
 
 
-def test_the_download_is_the_object_in_the_bucket(
-    lambda_container: LambdaContainer, aws: MotoAws, sqs_queues: RenderAndMailQueues, s3_bucket: str
-) -> None:
-    token = log_in(lambda_container)
-    app = container.application()
-    department = app.departments.create("Finance")
-    project = app.projects.create("Ledger")
+def october_invoice(
+    app: Application, firstname: str, lastname: str, *, hours: Decimal = Decimal(8)
+) -> InvoiceView:
+    """The invoice of a new employee (with a department and a project of their own) who logged
+    `hours` on one day of October 2024."""
+    department = app.departments.create(f"{lastname} department")
+    project = app.projects.create(f"{lastname} project")
     employee = app.create_employee(
         EmployeeDetails(
-            email="grace@example.com",
-            firstname="Grace",
-            lastname="Hopper",
+            email=f"{firstname}.{lastname}@example.com".lower(),
+            firstname=firstname,
+            lastname=lastname,
             salary=Decimal("5000.00"),
             department_id=department.id,
             project_id=project.id,
         )
     ).employee
-    app.log_workday(
-        WorkdayDetails(day=date(2024, 10, 3), hours=Decimal(6), employee_id=employee.id)
-    )
-    view = app.create_invoice(InvoiceDetails(year=2024, month=10, employee_id=employee.id))
+    app.log_workday(WorkdayDetails(day=date(2024, 10, 3), hours=hours, employee_id=employee.id))
+    return app.create_invoice(InvoiceDetails(year=2024, month=10, employee_id=employee.id))
+
+
+def test_the_download_is_the_object_in_the_bucket(
+    lambda_container: LambdaContainer, aws: MotoAws, sqs_queues: RenderAndMailQueues, s3_bucket: str
+) -> None:
+    token = log_in(lambda_container)
+    app = container.application()
+    view = october_invoice(app, "Grace", "Hopper", hours=Decimal(6))
     assert render_from_queue(aws, sqs_queues, expected=1) == {"batchItemFailures": []}
 
     link = lambda_container.invoke(

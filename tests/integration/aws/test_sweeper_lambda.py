@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,14 +19,12 @@ import pytest
 from sqlalchemy import Engine
 
 from billtrack.domain.model.invoice import InvoiceStatus
-from billtrack.domain.usecases.employees import EmployeeDetails
-from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.entrypoints.aws import container, render_worker, sweeper
 from tests.integration.aws.test_api_lambda import (
     LambdaContainer,
     LambdaContext,
     billtrack_environment,
+    october_invoice,
 )
 from tests.support.moto_server import (
     REGION,
@@ -81,23 +77,7 @@ def invoice_while_sqs_is_unreachable(
     """An invoice created in a container whose SQS endpoint is a closed port; answers its id."""
     with monkeypatch.context() as patch:
         LambdaContainer(patch, {**environment, "BILLTRACK_AWS_ENDPOINT_URL": closed_endpoint()})
-        app = container.application()
-        department = app.departments.create("Engineering")
-        project = app.projects.create("Pipeline")
-        employee = app.create_employee(
-            EmployeeDetails(
-                email="ada@example.com",
-                firstname="Ada",
-                lastname="Lovelace",
-                salary=Decimal("4000.00"),
-                department_id=department.id,
-                project_id=project.id,
-            )
-        ).employee
-        app.log_workday(
-            WorkdayDetails(day=date(2024, 10, 1), hours=Decimal(8), employee_id=employee.id)
-        )
-        view = app.create_invoice(InvoiceDetails(year=2024, month=10, employee_id=employee.id))
+        view = october_invoice(container.application(), "Ada", "Lovelace")
         LambdaContainer.clear()
     return view.invoice.id
 
