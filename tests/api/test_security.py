@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 import httpx
 import jwt
 import pytest
+from argon2 import PasswordHasher as Argon2
 from pydantic import SecretStr, ValidationError
 
 from billtrack.domain.model.user import User
@@ -443,6 +444,35 @@ def test_a_user_imported_with_the_originals_hash_logs_in_and_moves_to_argon2id(
 
     # And it keeps working with the new hash.
     assert login(running_api.anonymous, "LEGACY.USER@example.com", password).status_code == 200
+
+
+def test_a_hash_made_with_former_argon2_parameters_is_rehashed_at_the_next_login(
+    running_api: Api,
+) -> None:
+    """Hashes stored with the library's former defaults (m=64 MiB, t=3, p=4) keep working and
+    take the current parameters at the next login."""
+    password = "a password hashed before the parameters changed"
+    former = Argon2(time_cost=3, memory_cost=65536, parallelism=4).hash(password)
+    user = User(
+        id=uuid4(),
+        created_at=running_api.clock.now(),
+        email=Email("former.params@example.com"),
+        password_hash=former,
+    )
+    with running_api.application.new_uow() as uow:
+        uow.users.add(user)
+        uow.commit()
+    hasher = running_api.application.hasher
+    assert hasher.needs_rehash(former)
+
+    assert login(running_api.anonymous, "former.params@example.com", password).status_code == 200
+    with running_api.application.new_uow() as uow:
+        rehashed = uow.users.get(user.id)
+    assert rehashed is not None
+    assert rehashed.password_hash != former
+    assert not hasher.needs_rehash(rehashed.password_hash)
+    assert hasher.verify(password, rehashed.password_hash)
+    assert login(running_api.anonymous, "former.params@example.com", password).status_code == 200
 
 
 # --- CORS --------------------------------------------------------------------------------------

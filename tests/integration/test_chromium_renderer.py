@@ -14,6 +14,8 @@ import io
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,9 +30,15 @@ import pypdf
 import pytest
 from pypdf.generic import ContentStream, DictionaryObject, StreamObject
 
-from billtrack.adapters.playwright.discovery import ChromiumSource, find_chromium
+from billtrack.adapters.playwright.discovery import (
+    ChromiumSource,
+    find_chromium,
+    playwright_missing,
+)
 from billtrack.adapters.playwright.errors import ChromiumNotFound, RenderFailed
 from billtrack.adapters.playwright.renderer import PlaywrightPdfRenderer
+from billtrack.entrypoints import bootstrap
+from billtrack.entrypoints.settings import Settings
 from billtrack.ports.rendering import InvoiceDocument, Issuer
 from tests.support.chromium import (
     chromium_browser_pids,
@@ -443,3 +451,60 @@ def test_playwrights_downloads_are_looked_for_in_the_home_cache(tmp_path: Path) 
 
 def test_without_any_chromium_there_is_none(tmp_path: Path) -> None:
     assert find_chromium(None, environ={"PATH": str(tmp_path)}, home=tmp_path) is None
+
+
+# Choosing Chromium without importing Playwright -------------------------------------------------
+
+
+def test_choosing_chromium_logs_it_and_leaves_playwright_for_the_first_launch(
+    tmp_path: Path,
+) -> None:
+    # In a process of its own: this one has imported Playwright already.
+    chrome = executable(tmp_path / "bin" / "chromium")
+    code = f"""
+import logging, sys
+from pathlib import Path
+from billtrack.entrypoints.bootstrap import _renderer
+from billtrack.entrypoints.settings import Settings
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+closers = []
+settings = Settings(data_dir=Path({str(tmp_path / "data")!r}), pdf_renderer="auto",
+                    chromium_path=Path({str(chrome)!r}))
+renderer = _renderer(settings, closers)
+print(type(renderer).__name__, renderer.launches)
+print(sorted(name for name in sys.modules if name.split(".")[0] == "playwright"))
+for close in closers:
+    close()
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    lines = result.stdout.splitlines()
+    assert f"PDF renderer: Chromium {chrome} (found through BILLTRACK_CHROMIUM_PATH)" in lines
+    assert "PlaywrightPdfRenderer 0" in lines
+    assert lines[-1] in ("[]", "['playwright']"), "only the package's __init__, found, not run"
+
+
+def test_chromium_without_playwright_installed_refuses_to_start_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert playwright_missing() is None
+    monkeypatch.setattr(bootstrap, "playwright_missing", lambda: "No module named 'playwright'")
+    settings = Settings(
+        data_dir=tmp_path / "data", chromium_path=executable(tmp_path / "bin" / "chromium")
+    )
+    with pytest.raises(ValueError, match="needs Playwright to print, which is not installed"):
+        bootstrap._renderer(settings, [])
+
+
+def test_a_renderer_with_no_pages_is_refused_before_anything_launches(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least one page"):
+        PlaywrightPdfRenderer(executable(tmp_path / "chrome"), pool_size=0)
+
+
+def test_a_renderer_closed_before_its_first_render_never_launched(tmp_path: Path) -> None:
+    renderer = PlaywrightPdfRenderer(executable(tmp_path / "chrome"), pool_size=1)
+    renderer.close()
+    assert renderer.launches == 0
+    with pytest.raises(RenderFailed, match="closed"):
+        renderer.render(october())

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from alembic.util import CommandError
+from sqlalchemy import Engine, inspect, text
 
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine
@@ -53,6 +56,44 @@ def test_downgrading_removes_everything_and_upgrading_again_works(empty_engine: 
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
     schema.upgrade(empty_engine)
     assert differences(empty_engine) == []
+
+
+def test_the_head_revision_known_in_code_is_alembics_head() -> None:
+    # A new migration must update `HEAD_REVISION`, which the start compares without alembic.
+    assert schema.head_revision() == schema.HEAD_REVISION
+
+
+def test_a_database_at_the_head_is_checked_and_upgraded_without_importing_alembic(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'current.sqlite'}"
+    engine = create_database_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    code = f"""
+import sys
+from billtrack.adapters.sqlalchemy import schema
+from billtrack.adapters.sqlalchemy.engine import create_database_engine
+engine = create_database_engine({url!r})
+schema.upgrade(engine)
+schema.ensure_current(engine)
+assert schema.current_revision(engine) == schema.HEAD_REVISION
+print(sorted(name for name in sys.modules if name.split(".")[0] in ("alembic", "mako")))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_schema_newer_than_the_code_is_refused(empty_engine: Engine) -> None:
+    schema.upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(schema.SchemaOutdated, match="9999"):
+        schema.ensure_current(empty_engine)
+    with pytest.raises(CommandError, match="9999"):
+        schema.upgrade(empty_engine)
 
 
 def test_upgrading_twice_changes_nothing(empty_engine: Engine) -> None:

@@ -30,7 +30,7 @@ from billtrack.adapters.filesystem.storage import LocalFolderStorage
 from billtrack.adapters.jinja2.invoice_mail import JinjaInvoiceMailComposer
 from billtrack.adapters.jwt.token_issuer import JwtTokenIssuer
 from billtrack.adapters.memory.queues import InMemoryQueue
-from billtrack.adapters.playwright.discovery import find_chromium
+from billtrack.adapters.playwright.discovery import find_chromium, playwright_missing
 from billtrack.adapters.smtp.mailer import SmtpMailer, SmtpServer
 from billtrack.adapters.sqlalchemy import schema
 from billtrack.adapters.sqlalchemy.engine import create_database_engine, masked
@@ -252,6 +252,13 @@ def _renderer(settings: Settings, closers: list[Callable[[], None]]) -> PdfRende
             )
         log.info("PDF renderer: builtin, as no Chromium was found (set BILLTRACK_CHROMIUM_PATH)")
         return BuiltinPdfRenderer()
+    missing = playwright_missing()
+    if missing is not None:
+        raise ValueError(
+            f"Chromium {location.describe()} needs Playwright to print, which is not installed "
+            f"({missing}): install billtrack's dependencies, or set BILLTRACK_PDF_RENDERER=builtin"
+        )
+    # The renderer imports Playwright itself only when it launches the browser.
     from billtrack.adapters.playwright.renderer import PlaywrightPdfRenderer
 
     chromium = PlaywrightPdfRenderer(location.path, pool_size=settings.render_pages)

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import jwt
 import pytest
 from argon2 import PasswordHasher as Argon2
+from argon2 import extract_parameters
 from tests.fakes.clock import ManualClock
 
 from billtrack.adapters.argon2.hasher import Argon2PasswordHasher
@@ -68,6 +69,25 @@ def test_a_hash_made_with_weaker_argon2_parameters_needs_a_rehash(
     weaker = Argon2(time_cost=1, memory_cost=8, parallelism=1, hash_len=16).hash(PASSWORD)
     assert hasher.verify(PASSWORD, weaker) is True
     assert hasher.needs_rehash(weaker) is True
+
+
+def test_the_production_hasher_uses_owasps_argon2id_parameters() -> None:
+    stored = Argon2PasswordHasher().hash(PASSWORD)
+    assert extract_parameters(stored) == extract_parameters(
+        Argon2(time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
+    )
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_a_hash_made_with_the_former_64_mib_parameters_verifies_and_needs_a_rehash() -> None:
+    production = Argon2PasswordHasher()
+    # Hashes stored before the change were made with the library's defaults (m=64 MiB, t=3, p=4).
+    former = Argon2(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)
+    assert former.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert production.verify(PASSWORD, former) is True
+    assert production.verify(PASSWORD + "!", former) is False
+    assert production.needs_rehash(former) is True
+    assert production.needs_rehash(production.hash(PASSWORD)) is False
 
 
 @pytest.mark.parametrize(

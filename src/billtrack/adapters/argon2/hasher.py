@@ -15,6 +15,22 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 LEGACY_ITERATIONS = 300_000
 LEGACY_KEY_BYTES = 32
 
+# OWASP's Password Storage Cheat Sheet lists argon2id configurations of equal strength, trading
+# memory for passes; this is its smallest-memory one (m=19 MiB, t=2, p=1). The library's default
+# (RFC 9106's low-memory option, m=64 MiB, t=3, p=4) allocates 64 MiB for every verify in flight,
+# so eight concurrent logins took 512 MiB for a moment and raised the server's peak by 64 MiB
+# per login thread; 19 MiB keeps a login within the memory goal at the strength OWASP recommends.
+# Hashes made with the old parameters carry them in their string, so they still verify, and
+# `needs_rehash` answers True for them: `log_in` replaces them at the user's next login.
+MEMORY_COST_KIB = 19 * 1024
+TIME_COST = 2
+PARALLELISM = 1
+
+
+def owasp_argon2() -> Argon2:
+    """Argon2id with OWASP's recommended parameters (m=19 MiB, t=2, p=1)."""
+    return Argon2(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
+
 
 def verify_legacy(password: str, stored_hash: str, iterations: int = LEGACY_ITERATIONS) -> bool:
     salt_hex, separator, key_hex = stored_hash.partition(";")
@@ -32,8 +48,7 @@ def verify_legacy(password: str, stored_hash: str, iterations: int = LEGACY_ITER
 
 class Argon2PasswordHasher:
     def __init__(self, argon2: Argon2 | None = None, legacy_iterations: int = LEGACY_ITERATIONS):
-        # The library's defaults follow RFC 9106's second recommended option (64 MiB, 3 passes).
-        self._argon2 = argon2 or Argon2()
+        self._argon2 = argon2 or owasp_argon2()
         self._legacy_iterations = legacy_iterations
 
     def hash(self, password: str, /) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import importlib.util
 import os
 import re
 import shutil
@@ -70,6 +71,17 @@ def find_chromium(
         if found is not None:
             return ChromiumLocation(Path(found), ChromiumSource.SYSTEM)
     return None
+
+
+def playwright_missing() -> str | None:
+    """Why Playwright's Python package cannot drive a Chromium here, or None when it is installed.
+
+    Looked up without importing it: Playwright is imported when the browser first launches."""
+    try:
+        found = importlib.util.find_spec("playwright.async_api")
+    except ImportError as missing:
+        return str(missing)
+    return None if found is not None else "the playwright package has no async_api module"
 
 
 def _checked_configured(configured: Path) -> Path:

@@ -4,6 +4,9 @@ threads at once.
 One browser per renderer, launched on the first render (or by `start()`), with a pool of pages
 that are reused; all Playwright calls run on an event loop in a thread the renderer owns, and
 `render()` hands each print to it and waits.
+
+Playwright itself (the page pool's module, 8 MB of a server's memory) is imported by that first
+launch too, not when the renderer is chosen: a server that never prints does not pay for it.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from collections.abc import Coroutine
 from concurrent.futures import CancelledError
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from billtrack.adapters.playwright.errors import RenderFailed
 from billtrack.adapters.playwright.event_loop_thread import EventLoopThread, EventLoopTimeout
-from billtrack.adapters.playwright.page_pool import ChromiumPagePool
 from billtrack.adapters.playwright.template import InvoiceHtml
 from billtrack.ports.rendering import InvoiceDocument
+
+if TYPE_CHECKING:
+    from billtrack.adapters.playwright.page_pool import ChromiumPagePool
 
 log = logging.getLogger(__name__)
 ResultT = TypeVar("ResultT")
@@ -62,14 +67,13 @@ class PlaywrightPdfRenderer:
     ) -> None:
         self.executable_path = executable_path
         self.pool_size = default_pool_size() if pool_size is None else pool_size
+        if self.pool_size < 1:
+            raise ValueError(f"a page pool needs at least one page, not {self.pool_size}")
         self._render_timeout = render_timeout
+        self._print_timeout = print_timeout
+        self._launch_timeout = launch_timeout
         self._html = InvoiceHtml()
-        self._pool = ChromiumPagePool(
-            executable_path,
-            size=self.pool_size,
-            print_timeout=print_timeout,
-            launch_timeout=launch_timeout,
-        )
+        self._pool: ChromiumPagePool | None = None
         self._loop = EventLoopThread(name="playwright-pdf-renderer")
         self._lock = threading.Lock()
         self._started = False
@@ -78,7 +82,7 @@ class PlaywrightPdfRenderer:
     @property
     def launches(self) -> int:
         """How many browsers this renderer has launched: 1 until one crashes."""
-        return self._pool.launches
+        return 0 if self._pool is None else self._pool.launches
 
     def start(self) -> None:
         """Launch the browser and open its pages now rather than on the first render; raises
@@ -87,9 +91,23 @@ class PlaywrightPdfRenderer:
             if self._closed:
                 raise RenderFailed("the renderer is closed")
             if not self._started:
+                pool = self._pool = self._pool or self._new_pool()
                 self._loop.start()
-                self._run(self._pool.open(), self._render_timeout)
+                self._run(pool.open(), self._render_timeout)
                 self._started = True
+
+    def _new_pool(self) -> ChromiumPagePool:
+        try:
+            from billtrack.adapters.playwright.page_pool import ChromiumPagePool
+        except ImportError as broken:
+            log.error("Playwright cannot be imported: %s", broken)
+            raise RenderFailed(f"Playwright cannot be imported ({broken})") from broken
+        return ChromiumPagePool(
+            self.executable_path,
+            size=self.pool_size,
+            print_timeout=self._print_timeout,
+            launch_timeout=self._launch_timeout,
+        )
 
     def render(self, document: InvoiceDocument, /) -> bytes:
         html = self._html.render(document)
@@ -97,8 +115,11 @@ class PlaywrightPdfRenderer:
             raise RenderFailed(f"invoice {document.number}: the renderer is closed")
         if not self._started:
             self.start()
+        pool = self._pool
+        if pool is None:  # started above, so only a close in between leaves no pool
+            raise RenderFailed(f"invoice {document.number}: the renderer is closed")
         try:
-            return self._run(self._pool.print_pdf(html), self._render_timeout)
+            return self._run(pool.print_pdf(html), self._render_timeout)
         except RenderFailed as failure:
             raise RenderFailed(f"invoice {document.number}: {failure.detail}") from failure
 
@@ -111,7 +132,8 @@ class PlaywrightPdfRenderer:
             if not self._loop.running:
                 return
             try:
-                self._loop.run(self._pool.close(), CLOSE_TIMEOUT_SECONDS)
+                if self._pool is not None:
+                    self._loop.run(self._pool.close(), CLOSE_TIMEOUT_SECONDS)
             except Exception:
                 log.exception("closing Chromium failed; its processes may outlive the renderer")
             finally:
