@@ -2,8 +2,8 @@
 
 An empty value (`filterByName=`) means the parameter is absent (the `ContractQueryString`
 middleware drops it before validation), so each optional parameter's schema admits "" too.
-Ids and dates are held to their canonical text forms, so what the document calls invalid is
-refused rather than guessed at.
+Ids and dates are held to their canonical text forms, the patterns the document states, so what
+it calls invalid is refused rather than guessed at.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ import re
 from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from billtrack.entrypoints.http import patterns
 from billtrack.ports.queries import MAX_PAGE_NUMBER
 
 T = TypeVar("T")
 Blank = Literal[""]
-_UUID_TEXT = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
-_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+LAST_YEAR = 9999
+"""The last year a month (`YearMonth`) can be in."""
+_UUID_TEXT = re.compile(patterns.UUID)
+_DATE_TEXT = re.compile(patterns.DATE)
 
 
 def _uuid_text(value: object) -> object:
@@ -37,12 +38,20 @@ def _date_text(value: object) -> object:
     return value
 
 
-Id = Annotated[UUID, BeforeValidator(_uuid_text)]
-IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+Id = Annotated[
+    UUID,
+    BeforeValidator(_uuid_text),
+    WithJsonSchema({"type": "string", "format": "uuid", "pattern": patterns.UUID}),
+]
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_date_text),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": patterns.DATE}),
+]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE_NUMBER)]
 PageSize = Annotated[int, Field(ge=1)]
 Month = Annotated[int, Field(ge=1, le=12)]
-Year = Annotated[int, Field(ge=1, le=9999)]
+Year = Annotated[int, Field(ge=1, le=LAST_YEAR)]
 
 
 def present(value: T | Blank | None) -> T | None:

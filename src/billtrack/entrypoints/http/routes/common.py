@@ -14,6 +14,9 @@ from billtrack.entrypoints.http.schemas import problem_responses
 from billtrack.entrypoints.wire.answers import Answer
 
 SORT_HELP = "asc or desc (any case); any other value sorts ascending."
+SORT_EXAMPLES = ["asc", "desc"]
+"""Not an `enum`: the contract sorts ascending by any other value, as the original did."""
+NAME_FILTER_HELP = "A case-insensitive substring, in which %, _ and \\ match themselves."
 
 
 def resource_router(resource: str) -> APIRouter:

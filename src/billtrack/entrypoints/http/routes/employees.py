@@ -12,6 +12,8 @@ from billtrack.entrypoints.http.inputs import EmployeeBody
 from billtrack.entrypoints.http.query import Blank, Id, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import (
+    NAME_FILTER_HELP,
+    SORT_EXAMPLES,
     SORT_HELP,
     check_put_id,
     created,
@@ -40,11 +42,17 @@ def list_employees(
     app: AppDep,
     page: PageDep,
     filter_by_employee_name: Annotated[
-        str | None, Query(alias="filterByEmployeeName", description='First, last or "first last".')
+        str | None,
+        Query(
+            alias="filterByEmployeeName",
+            description=f'Matches the first, the last or "first last" name. {NAME_FILTER_HELP}',
+        ),
     ] = None,
     filter_by_department: Annotated[Id | Blank | None, Query(alias="filterByDepartment")] = None,
     filter_by_project: Annotated[Id | Blank | None, Query(alias="filterByProject")] = None,
-    sort_by_name: Annotated[str | None, Query(alias="sortByName", description=SORT_HELP)] = None,
+    sort_by_name: Annotated[
+        str | None, Query(alias="sortByName", description=SORT_HELP, examples=SORT_EXAMPLES)
+    ] = None,
 ) -> ContractJSONResponse:
     query = EmployeeQuery(
         page,

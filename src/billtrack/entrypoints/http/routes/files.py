@@ -25,8 +25,9 @@ router = APIRouter(tags=["Downloads"])
 def download(
     key: str,
     app: AppDep,
-    expires: Annotated[int, Query()],
-    signature: Annotated[str, Query()],
+    expires: Annotated[int, Query(description="When the link expires, in seconds since 1970.")],
+    # An empty value is no value (`ContractQueryString`): the signature is at least one character.
+    signature: Annotated[str, Query(min_length=1)],
 ) -> Response:
     try:
         data = app.open_download(key, expires, signature)

@@ -15,6 +15,8 @@ from billtrack.entrypoints.http.inputs import NameBody
 from billtrack.entrypoints.http.query import Id
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import (
+    NAME_FILTER_HELP,
+    SORT_EXAMPLES,
     SORT_HELP,
     check_put_id,
     created,
@@ -35,9 +37,11 @@ def organisation_router(
     def list_units(
         app: AppDep,
         page: PageDep,
-        filter_by_name: Annotated[str | None, Query(alias="filterByName")] = None,
+        filter_by_name: Annotated[
+            str | None, Query(alias="filterByName", description=NAME_FILTER_HELP)
+        ] = None,
         sort_by_name: Annotated[
-            str | None, Query(alias="sortByName", description=SORT_HELP)
+            str | None, Query(alias="sortByName", description=SORT_HELP, examples=SORT_EXAMPLES)
         ] = None,
     ) -> ContractJSONResponse:
         query = NameQuery(page, name=filter_by_name, sort_by_name=SortDirection.parse(sort_by_name))

@@ -12,6 +12,7 @@ from billtrack.entrypoints.http.inputs import WorkdayBody
 from billtrack.entrypoints.http.query import Blank, Id, IsoDate, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import (
+    SORT_EXAMPLES,
     SORT_HELP,
     check_put_id,
     created,
@@ -34,7 +35,9 @@ def list_workdays(
     page: PageDep,
     filter_by_date: Annotated[IsoDate | Blank | None, Query(alias="filterByDate")] = None,
     filter_by_employee: Annotated[Id | Blank | None, Query(alias="filterByEmployee")] = None,
-    sort_by_date: Annotated[str | None, Query(alias="sortByDate", description=SORT_HELP)] = None,
+    sort_by_date: Annotated[
+        str | None, Query(alias="sortByDate", description=SORT_HELP, examples=SORT_EXAMPLES)
+    ] = None,
 ) -> ContractJSONResponse:
     query = WorkdayQuery(
         page,
