@@ -572,3 +572,66 @@ def test_workdays_list_within_a_range_of_days_both_ends_included(new_uow: UowFac
         )
     assert [w.day for w in page.items] == days[1:4]
     assert page.total_count == 3
+
+
+def test_holding_a_month_makes_a_second_transaction_wait_and_says_whether_to_read_again(
+    new_uow: UowFactory,
+) -> None:
+    """`hold` takes what `lock` takes without loading the month, first thing in a transaction
+    too. Where it answers False, what the transaction read before it is current (no other
+    writer got in between); where it answers True, that is read again after it."""
+    department, project = _company(new_uow)
+    ada = make.employee(department.id, project.id)
+    october = YearMonth(2024, 10)
+    invoice = make.invoice(ada.id, october)
+    with new_uow() as uow:
+        uow.employees.add(ada)
+        uow.invoices.add(invoice)
+        uow.commit()
+    held = threading.Event()
+
+    def second() -> tuple[bool, object]:
+        with new_uow() as uow:
+            before = uow.invoices.get(invoice.id)
+            must_read_again = uow.months.hold((ada.id, october))
+            held.set()
+            after = uow.invoices.get(invoice.id) if must_read_again else before
+            return must_read_again, after
+
+    with ThreadPoolExecutor(1) as pool:
+        with new_uow() as first:
+            assert first.months.hold((ada.id, october)) in (True, False)
+            waiting = pool.submit(second)
+            assert not held.wait(0.3), "a second transaction held a month the first holds"
+            first.invoices.update(invoice.deleted(NOW))
+            first.commit()
+        _, seen = waiting.result(timeout=10)
+    assert seen == invoice.deleted(NOW)
+    with new_uow() as uow:
+        assert uow.months.hold() is False
+
+
+def test_a_render_owed_may_be_recorded_published_with_it_and_unpublished_again(
+    new_uow: UowFactory,
+) -> None:
+    department, project = _company(new_uow)
+    employee = make.employee(department.id, project.id)
+    invoice = make.invoice(employee.id, YearMonth(2024, 10))
+    job = RenderJob(invoice.id, 1)
+    with new_uow() as uow:
+        uow.employees.add(employee)
+        uow.invoices.add(invoice)
+        uow.outbox.put(job, published_at=NOW)
+        uow.commit()
+    with new_uow() as uow:
+        assert list(uow.outbox.due(NOW, 10)) == []
+        assert list(uow.outbox.due(NOW + timedelta(seconds=1), 10)) == [job]
+        uow.outbox.mark_published(invoice.id, 1, None)
+        uow.commit()
+    with new_uow() as uow:
+        # Not published after all: due at once, whatever the age limit.
+        assert list(uow.outbox.due(NOW - timedelta(days=1), 10)) == [job]
+        uow.outbox.mark_published(invoice.id, 2, NOW)  # another revision: nothing changes
+        uow.commit()
+    with new_uow() as uow:
+        assert list(uow.outbox.due(NOW - timedelta(days=1), 10)) == [job]

@@ -26,10 +26,10 @@ from billtrack.domain.model.calculation import InvoiceTotals
 from billtrack.domain.model.errors import MonthClosed
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.views import InvoiceView, WorkdayView
 from billtrack.domain.model.workday import Workday
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.domain.usecases.views import InvoiceView, WorkdayView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.queries import InvoiceQuery, PageRequest, WorkdayQuery
 from tests.contract import builders as make

@@ -50,9 +50,9 @@ from billtrack.domain.model.errors import (
 )
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.views import WorkdayView
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.domain.usecases.views import WorkdayView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import InvoiceQuery, PageRequest, WorkdayQuery

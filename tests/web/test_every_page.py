@@ -26,7 +26,13 @@ from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.entrypoints.cli.demo_company import HOURS, demo_employees
 from billtrack.entrypoints.worker.runner import drain
-from billtrack.ports.queries import EmployeeQuery, InvoiceQuery, NameQuery
+from billtrack.ports.queries import (
+    EmployeeQuery,
+    InvoiceQuery,
+    NameQuery,
+    PageRequest,
+    WorkdayQuery,
+)
 from tests.web.conftest import NOW, Site, Tab, new_tab, running_site
 
 TODAY = NOW.date()
@@ -190,6 +196,47 @@ def test_a_timesheet_refuses_what_are_not_hours_and_saves_nothing(tab: Tab, site
     expect(page.locator("#h-2024-11-04")).to_have_value(before)
 
 
+def test_one_bad_day_leaves_the_whole_month_as_it_was(tab: Tab, site: Site) -> None:
+    """Days 1 to 16 typed anew, one of them emptied, and day 17 wrong: the mistake is shown next
+    to day 17, and not one day was saved, until it is put right and all are saved at once."""
+    page = tab.page
+    app, yamada = site.application, employee_named(site, "山田")
+    app.save_timesheet(yamada, OCTOBER, {date(2024, 10, d): Decimal("6") for d in (1, 2, 3)})
+    try:
+        tab.goto(f"/employees/{yamada}/timesheet/2024-10")
+        for day in range(1, 17):
+            page.locator(f"#h-2024-10-{day:02d}").fill("8")
+        page.locator("#h-2024-10-03").fill("")
+        page.locator("#h-2024-10-17").fill("24.5")
+        page.get_by_role("button", name="Save hours").click()
+        expect(page.locator("#error-h-2024-10-17")).to_have_text(
+            "must be more than 0 and at most 24"
+        )
+        expect(page.get_by_role("alert").first).to_contain_text("Nothing was saved")
+        expect(page.locator("#h-2024-10-16")).to_have_value("8")  # kept, to be saved with the fix
+        tab.check("timesheet-one-bad-day")
+        assert month_hours(site, yamada, OCTOBER) == dict.fromkeys((1, 2, 3), Decimal("6.00"))
+        page.locator("#h-2024-10-17").fill("7.5")
+        page.get_by_role("button", name="Save hours").click()
+        expect(page.get_by_role("status")).to_have_text(
+            "Saved: 14 logged, 2 changed, 1 removed. 太郎 山田 has 127.50 hours in October 2024."
+        )
+        assert sorted(month_hours(site, yamada, OCTOBER)) == [1, 2, *range(4, 18)]
+    finally:
+        # The rest of the module sees Yamada's October as it was: without hours.
+        days = [date(2024, 10, d) for d in range(1, 32)]
+        app.save_timesheet(yamada, OCTOBER, dict.fromkeys(days))
+
+
+def month_hours(site: Site, employee_id: UUID, month: YearMonth) -> dict[int, Decimal]:
+    query = WorkdayQuery(page=PageRequest(1, 100), employee_id=employee_id)
+    return {
+        w.workday.day.day: w.workday.hours.value
+        for w in site.application.list_workdays(query).items
+        if month.contains(w.workday.day)
+    }
+
+
 def test_employees_filter_and_sort(tab: Tab, site: Site) -> None:
     page = tab.page
     tab.goto("/employees")
@@ -321,6 +368,28 @@ def test_the_month_end_run_shows_its_progress(tab: Tab, site: Site) -> None:
     assert sum(v.invoice.status is InvoiceStatus.FAILED for v in views) == 1  # Li again
 
 
+def test_a_running_month_end_is_followed_live_until_it_is_done(tab: Tab, site: Site) -> None:
+    """The run's page, opened while the run is still going, follows it without a reload and
+    shows the way to its invoices once it is done."""
+    page = tab.page
+    app = site.application
+    # Recorded but not yet worked through (the worker only picks up runs stopped for minutes).
+    batch = app.start_month_run(year=2024, month=6)
+    tab.goto(f"/runs/{batch.id}")
+    status = page.locator("[data-field=summary]")
+    expect(status).to_have_text("Invoicing 14 employees: 0 invoices so far…")
+    expect(page.locator("[data-field=skipped]")).to_have_text("…")
+    invoices = page.get_by_role("link", name="See the invoices of June 2024")
+    expect(invoices).to_be_hidden()
+    tab.check("month-end-run-running")
+    page.evaluate("window.stillTheSamePage = true")
+    app.continue_month_run(batch.id)  # nobody logged hours in June: all are skipped
+    expect(status).to_have_text("Done: 0 invoices created, 0 PDFs rendered, 0 mailed.")
+    expect(page.locator("[data-field=skipped]")).to_have_text("14")
+    expect(invoices).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True  # polled, not reloaded
+
+
 def test_pages_that_are_not(tab: Tab) -> None:
     page = tab.page
     tab.goto("/no/such/page")
@@ -383,5 +452,5 @@ def test_the_day_after_today_cannot_be_typed(tab: Tab, site: Site) -> None:
         max_redirects=0,
     )
     assert response.status == 400
-    assert "is after today (2024-11-15)" in response.text()
+    assert "must not be after today (2024-11-15)" in response.text()
     assert date.fromisoformat(tomorrow) > TODAY

@@ -12,7 +12,7 @@ import pytest
 
 from billtrack.domain.model.period import YearMonth
 from billtrack.entrypoints.web.chart import last_months, monthly_totals_chart, nice_step
-from billtrack.entrypoints.web.formats import hours_input, parse_month
+from billtrack.entrypoints.web.formats import failure, hours_input, parse_month
 from billtrack.entrypoints.web.forms import about, parse_amount
 from billtrack.entrypoints.web.routes.dashboard import summarise
 
@@ -104,3 +104,12 @@ def test_nobody_is_reminded_of_hours_before_a_workday_of_the_month_has_passed() 
 
     assert missing(date(2026, 12, 1)) == 0  # a Tuesday: the month has just begun
     assert missing(date(2026, 12, 2)) == 1
+
+
+def test_a_failure_is_told_without_the_name_of_its_exception() -> None:
+    assert failure("UnsupportedText: the name has 李 (U+674E)") == "the name has 李 (U+674E)"
+    assert failure("SMTPRecipientsRefused: no such mailbox") == "no such mailbox"
+    assert failure("OSError: disk full") == "disk full"
+    assert failure("Invoice: not printable") == "Invoice: not printable"  # a word, not a class
+    assert failure("TimeoutError: ") == "TimeoutError: "  # nothing else to say
+    assert failure("the mail server said no") == "the mail server said no"

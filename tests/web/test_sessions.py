@@ -22,6 +22,7 @@ from billtrack.entrypoints.web.sessions import Session, SessionSigner, local_pat
 from tests.fakes.clock import ManualClock
 from tests.fakes.security import FastPasswordHasher
 from tests.support.server import in_process
+from tests.support.statements import database_traffic
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, SECRET
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
@@ -172,3 +173,13 @@ def test_csrf_tokens_belong_to_their_session() -> None:
 )
 def test_after_logging_in_only_local_pages_are_followed(target: str | None, followed: str) -> None:
     assert local_path(target) == followed
+
+
+@pytest.mark.parametrize("page", ["/", "/employees", "/invoices", "/departments"])
+def test_a_page_and_its_users_check_share_one_transaction(tmp_path: Path, page: str) -> None:
+    with client(tmp_path) as browser:
+        log_in(browser)
+        with database_traffic() as traffic:
+            answer = browser.get(page)
+    assert answer.status_code == 200, answer.text
+    assert (traffic.checkouts, traffic.transactions) == (1, 1)

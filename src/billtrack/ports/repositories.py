@@ -64,6 +64,15 @@ class EmployeeMonthRepository(Protocol):
         operation that reads a month to change it or its workdays loads it through here."""
         ...
 
+    def hold(self, *months: tuple[UUID, YearMonth]) -> bool:
+        """The locks `lock` takes, without loading the months: for a change to what is in a
+        month (an invoice's PDF or mail state, written back whole) that must not undo a
+        concurrent edit or deletion. Answers whether a lock had to be taken: False when this
+        transaction already keeps every other writer out (the in-memory store's and SQLite's
+        do), so what it read before is still current; True when rows were locked now, so what
+        was read before must be read again."""
+        ...
+
 
 class WorkdayRepository(Protocol):
     def add(self, workday: Workday, /) -> None: ...
@@ -119,8 +128,10 @@ class InvoiceNumberCounter(Protocol):
 class Outbox(Protocol):
     """Renders still owed, written in the same transaction as the invoice they are for."""
 
-    def put(self, job: RenderJob, /) -> None:
-        """Owe a render of `job` (replacing what was owed for the same invoice)."""
+    def put(self, job: RenderJob, /, published_at: datetime | None = None) -> None:
+        """Owe a render of `job` (replacing what was owed for the same invoice). `published_at`
+        is for a job published right after this transaction commits: it is recorded as
+        published then, with no transaction of its own (see `mark_published`)."""
         ...
 
     def settle(self, invoice_id: UUID, revision: int, /) -> None:
@@ -131,4 +142,7 @@ class Outbox(Protocol):
         """Owed renders never published, or last published before `published_before`."""
         ...
 
-    def mark_published(self, invoice_id: UUID, revision: int, at: datetime, /) -> None: ...
+    def mark_published(self, invoice_id: UUID, revision: int, at: datetime | None, /) -> None:
+        """Record when the owed render of `revision` was published; None when it was not after
+        all (the queue was down), so it is due at once."""
+        ...

@@ -17,6 +17,7 @@ from billtrack.ports.repositories import (
     UserRepository,
     WorkdayRepository,
 )
+from billtrack.ports.views import Views
 
 
 class UnitOfWork(Protocol):
@@ -45,6 +46,8 @@ class UnitOfWork(Protocol):
     def invoice_numbers(self) -> InvoiceNumberCounter: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def views(self) -> Views: ...
 
     def __enter__(self) -> Self: ...
 

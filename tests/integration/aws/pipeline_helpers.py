@@ -34,10 +34,10 @@ from billtrack.adapters.aws.messages import MAIL_MESSAGES, RENDER_MESSAGES
 from billtrack.adapters.aws.s3_storage import S3ObjectStorage
 from billtrack.adapters.aws.sqs_queue import RedeliveryBackoff, SqsJobQueue
 from billtrack.domain.model.invoice import Invoice, InvoiceStatus
+from billtrack.domain.model.views import InvoiceView
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.domain.usecases.views import InvoiceView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.entrypoints.bootstrap import bootstrap
 from billtrack.entrypoints.settings import Settings

@@ -29,10 +29,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from billtrack.domain.model.views import InvoiceView
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.domain.usecases.views import InvoiceView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.entrypoints.aws import api, container, render_worker
 from billtrack.entrypoints.bootstrap import bootstrap

@@ -32,11 +32,11 @@ from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from billtrack.domain.model.errors import NotReady
 from billtrack.domain.model.invoice import InvoiceStatus, MailStatus
+from billtrack.domain.model.views import InvoiceView
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.mailing import CLAIM_LEASE, UNKNOWN_OUTCOME, SendInProgress
-from billtrack.domain.usecases.views import InvoiceView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.entrypoints.bootstrap import bootstrap
 from billtrack.entrypoints.http.app import create_app

@@ -8,24 +8,27 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
 from billtrack.adapters.memory.queues import InMemoryQueue
 from billtrack.domain.model.invoice import InvoiceStatus, MailStatus
-from billtrack.domain.usecases.views import InvoiceView
+from billtrack.domain.model.views import InvoiceView
 from billtrack.entrypoints.worker.runner import (
     BATCH_SIZE,
     Worker,
     WorkerReport,
+    default_parallelism,
     drain,
     start_in_background,
 )
 from billtrack.ports.errors import PermanentFailure
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.rendering import InvoiceDocument
+from tests.fakes.clock import ManualClock
 from tests.fakes.rendering import RecordingPdfRenderer
 from tests.unit.usecases.fixtures import World
 
@@ -337,3 +340,102 @@ def test_a_permanent_failure_is_given_up_at_its_first_attempt() -> None:
     assert invoice.error is not None
     assert "no font for the name" in invoice.error
     assert len(world.render_queue) == 0
+
+
+class StuckOnTheFirstRenderer(RecordingPdfRenderer):
+    """Holds its first render until `release` is set; renders the others at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self._first = True
+        self._lock = threading.Lock()
+
+    def render(self, document: InvoiceDocument, /) -> bytes:
+        with self._lock:
+            first, self._first = self._first, False
+        if first:
+            assert self.release.wait(5), "never released"
+        with self._lock:
+            return super().render(document)
+
+
+def test_running_a_slot_that_frees_takes_the_next_job_while_another_job_is_slow() -> None:
+    renderer = StuckOnTheFirstRenderer()
+    world = World(renderer=renderer)
+    invoiced(world, BATCH_SIZE + 3)
+    stop = threading.Event()
+
+    thread = run_in_thread(Worker(world.concurrent_app(), parallelism=2), stop, wait_seconds=0.05)
+    # One slot holds the stuck render; the other goes on through all the rest, batch or not.
+    wait_until(lambda: len(renderer.rendered) == BATCH_SIZE + 2)
+    renderer.release.set()
+    wait_until(lambda: len(world.mailer.sent) == BATCH_SIZE + 3)
+    stop.set()
+    thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    assert len(world.render_queue) == len(world.mail_queue) == 0
+
+
+def test_running_the_jobs_in_hand_are_finished_when_stopped() -> None:
+    renderer = StuckOnTheFirstRenderer()
+    world = World(renderer=renderer)
+    (view,) = invoiced(world, 1)
+    stop = threading.Event()
+
+    thread = run_in_thread(Worker(world.concurrent_app(), parallelism=3), stop, wait_seconds=0.05)
+    wait_until(lambda: len(world.render_queue.pending()) == 0)
+    stop.set()
+    renderer.release.set()
+    thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    assert world.app.get_invoice(view.invoice.id).invoice.status is InvoiceStatus.GENERATED
+    assert len(world.render_queue) == 0
+
+
+@pytest.mark.parametrize(("pages", "jobs"), [(1, 2), (2, 3), (4, 5)])
+def test_by_default_a_worker_has_one_job_more_in_hand_than_the_renderer_has_pages(
+    pages: int, jobs: int
+) -> None:
+    assert default_parallelism(replace(World().app, render_parallelism=pages)) == jobs
+
+
+class JumpingClock(ManualClock):
+    """Moves `by` forward once, right after it is first read: the worker starts, then time
+    passes before its first sweep."""
+
+    def __init__(self, now: datetime, by: timedelta) -> None:
+        super().__init__(now)
+        self._jump: timedelta | None = by
+
+    def now(self) -> datetime:
+        current = super().now()
+        if self._jump is not None:
+            self.advance(self._jump)
+            self._jump = None
+        return current
+
+
+def test_the_first_sweep_leaves_alone_what_was_asked_for_since_the_worker_started() -> None:
+    """A month-end run started beside a worker (`billtrack invoices run`) renders and mails
+    while the worker's first sweep looks for what an earlier process left: that sweep must not
+    publish the run's own work again."""
+    world = World()
+    (view,) = invoiced(world)
+    started = world.clock.now()
+    world.clock.advance(timedelta(seconds=5))  # rendered after the worker started
+    Worker(world.app).drain()
+    world.mailer.sent.clear()
+    invoice = world.stored_invoice(view.invoice.id)
+    with world.uow:  # its mail still owed, asked for 5 s after the start
+        world.uow.invoices.update(replace(invoice, mail_sent=0, mail_asked_at=world.clock.now()))
+        world.uow.commit()
+    app = replace(world.app, clock=JumpingClock(started, timedelta(seconds=10)))
+    stop = threading.Event()
+    stop.set()
+
+    Worker(app).run(stop, wait_seconds=0.05)
+
+    assert world.mail_queue.pending() == []

@@ -16,11 +16,11 @@ from billtrack.adapters.memory.storage import InMemoryObjectStorage
 from billtrack.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.organisation import Department, Project
+from billtrack.domain.model.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.domain.usecases import pipeline
 from billtrack.domain.usecases.application import Application
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.rendering import Issuer

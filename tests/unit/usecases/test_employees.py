@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from billtrack.domain.model.errors import Conflict, DuplicateEmail, NotFound, ValidationFailed
+from billtrack.domain.model.views import EmployeeView
 from billtrack.domain.usecases.employees import EmployeeDetails
-from billtrack.domain.usecases.views import EmployeeView
 from billtrack.ports.queries import (
     EmployeeQuery,
     InvoiceQuery,

@@ -23,6 +23,7 @@ from billtrack.domain.model.invoice import (
     MailStatus,
 )
 from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.views import InvoiceView
 from billtrack.domain.usecases import mailing
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.mailing import (
@@ -33,7 +34,6 @@ from billtrack.domain.usecases.mailing import (
     message_id,
 )
 from billtrack.domain.usecases.pipeline import RenderOutcome
-from billtrack.domain.usecases.views import InvoiceView
 from billtrack.entrypoints.worker.runner import Worker
 from billtrack.ports.errors import DependencyUnavailable, MailRejected
 from billtrack.ports.jobs import MailJob

@@ -12,12 +12,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from billtrack.domain.model.invoice import InvoiceStatus
+from billtrack.domain.model.views import InvoiceView
 from billtrack.domain.usecases.invoices import InvoiceDetails
 from billtrack.domain.usecases.pipeline import (
     PDF_CONTENT_TYPE,
     RenderOutcome,
 )
-from billtrack.domain.usecases.views import InvoiceView
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.rendering import InvoiceDocument

@@ -17,7 +17,7 @@ from billtrack.domain.model.errors import (
     NotFound,
     ValidationFailed,
 )
-from billtrack.domain.usecases.views import WorkdayView
+from billtrack.domain.model.views import WorkdayView
 from billtrack.domain.usecases.workdays import WorkdayDetails
 from billtrack.ports.queries import PageRequest, SortDirection, WorkdayQuery
 from tests.fakes.clock import ManualClock

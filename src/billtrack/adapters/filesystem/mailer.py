@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from billtrack.adapters.filesystem.files import write_atomically
-from billtrack.adapters.mime import mime_message
+from billtrack.adapters.mime import mime_bytes
 from billtrack.ports.errors import DependencyUnavailable
 from billtrack.ports.mail import MailMessage
 
@@ -32,9 +32,9 @@ class FolderMailer:
 
     def send(self, message: MailMessage, /) -> None:
         now = self._now()
-        email = mime_message(message, sender=self._sender, reply_to=self._reply_to, date=now)
+        email = mime_bytes(message, sender=self._sender, reply_to=self._reply_to, date=now)
         name = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         try:
-            write_atomically(self._folder / name, email.as_bytes())
+            write_atomically(self._folder / name, email)
         except OSError as error:
             raise DependencyUnavailable("mail folder", type(error).__name__) from error

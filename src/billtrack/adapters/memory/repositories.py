@@ -204,6 +204,10 @@ class InMemoryEmployeeMonths:
             for employee_id, period in months
         )
 
+    def hold(self, *months: tuple[UUID, YearMonth]) -> bool:
+        # The store's lock already keeps every other transaction out.
+        return False
+
 
 class InMemoryUserRepository(_Table[User]):
     def _check(self, row: User) -> None:
@@ -231,8 +235,8 @@ class InMemoryOutbox:
     def __init__(self, rows: dict[UUID, OwedRender]) -> None:
         self._rows = rows
 
-    def put(self, job: RenderJob, /) -> None:
-        self._rows[job.invoice_id] = OwedRender(job)
+    def put(self, job: RenderJob, /, published_at: datetime | None = None) -> None:
+        self._rows[job.invoice_id] = OwedRender(job, published_at)
 
     def settle(self, invoice_id: UUID, revision: int, /) -> None:
         owed = self._rows.get(invoice_id)
@@ -248,7 +252,7 @@ class InMemoryOutbox:
         due.sort(key=lambda o: (o.published_at is not None, o.published_at, o.job.invoice_id))
         return [o.job for o in due[:limit]]
 
-    def mark_published(self, invoice_id: UUID, revision: int, at: datetime, /) -> None:
+    def mark_published(self, invoice_id: UUID, revision: int, at: datetime | None, /) -> None:
         owed = self._rows.get(invoice_id)
         if owed is not None and owed.job.revision == revision:
             owed.published_at = at

@@ -17,6 +17,7 @@ from billtrack.adapters.memory.repositories import (
     InMemoryWorkdayRepository,
 )
 from billtrack.adapters.memory.store import InMemoryStore, Tables
+from billtrack.adapters.memory.views import InMemoryViews
 from billtrack.domain.model.organisation import Department, Project
 
 
@@ -34,6 +35,7 @@ class InMemoryUnitOfWork:
     invoice_numbers: InMemoryInvoiceNumberCounter
     outbox: InMemoryOutbox
     batches: InMemoryBatchRepository
+    views: InMemoryViews
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store if store is not None else InMemoryStore()
@@ -81,3 +83,10 @@ class InMemoryUnitOfWork:
         self.invoice_numbers = InMemoryInvoiceNumberCounter(tables.invoice_counters)
         self.outbox = InMemoryOutbox(tables.outbox)
         self.batches = InMemoryBatchRepository(tables.batches)
+        self.views = InMemoryViews(
+            departments=self.departments,
+            projects=self.projects,
+            employees=self.employees,
+            workdays=self.workdays,
+            invoices=self.invoices,
+        )

@@ -6,10 +6,17 @@ transaction that may write starts with BEGIN IMMEDIATE, so it takes the write lo
 than failing when a read turns into a write halfway (the API and the worker write to the same
 file). A read-only transaction (`READ_ONLY` in the connection's execution options) starts with a
 plain BEGIN and reads its snapshot of the WAL beside the writer and the other readers.
+
+Writers of one process also take turns on a lock of their own (`writer_lock`) before SQLite's:
+SQLite makes a writer that finds its lock taken sleep and try again, in steps of up to 100 ms,
+so threads writing at once (the month end's issuing, rendering and mailing) would lose most of
+their time asleep, while a lock of the process hands over the moment it is released.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +26,13 @@ from sqlalchemy.engine import URL, make_url
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "billtrack_read_only"
 """The execution option of a connection whose transactions only read."""
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def writer_lock(engine: Engine) -> threading.Lock | None:
+    """The lock this process's write transactions on `engine` take one after another (an
+    SQLite engine's); None when the database serves concurrent writers itself."""
+    return _WRITER_LOCKS.get(engine)
 
 
 def create_database_engine(url: str | URL, **options: Any) -> Engine:
@@ -33,6 +47,7 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **options)
+    _WRITER_LOCKS[engine] = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

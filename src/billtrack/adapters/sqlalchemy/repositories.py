@@ -5,7 +5,9 @@ Filtering, sorting and paging happen in SQL: a page reads its rows and a count, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -14,9 +16,13 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Executable,
+    FromClause,
+    Insert,
     Select,
     Table,
+    Update,
     and_,
+    bindparam,
     delete,
     false,
     func,
@@ -52,6 +58,7 @@ from billtrack.ports.queries import (
 )
 
 E = TypeVar("E", bound=Entity)
+T = TypeVar("T")
 UnitT = TypeVar("UnitT", bound=OrganisationUnit)
 
 
@@ -67,6 +74,113 @@ def contains(column: Any, needle: str) -> ColumnElement[bool]:
     return condition
 
 
+@dataclass(frozen=True)
+class Filter:
+    """Which active rows a list shows, and in what order."""
+
+    conditions: Sequence[ColumnElement[bool]]
+    sort: Sequence[Any]
+    direction: SortDirection | None
+
+
+def read_page(
+    connection: Connection,
+    table: Table,
+    request: PageRequest,
+    shown: Filter,
+    convert: Callable[[Any], T],
+    *,
+    joined: Callable[[FromClause], Select[Any]] | None = None,
+) -> Page[T]:
+    """The active rows of `table` that `shown` selects, converted one by one: by the sort in its
+    direction (when given), then always by creation time and id, so pages neither repeat nor
+    skip a row. Two statements: the count, then the page. With `joined`, the page's rows are
+    cut first and only they are joined with what they embed (`joined` answers the statement
+    over the rows it is given), so the rows an offset skips are never joined."""
+    where = and_(table.c.deleted_at.is_(None), *shown.conditions)
+    total = connection.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+
+    def order(rows: FromClause) -> list[Any]:
+        columns = [rows.c[c.name] for c in shown.sort] if shown.direction is not None else []
+        descending = shown.direction is SortDirection.DESC
+        return [c.desc() if descending else c.asc() for c in columns] + [
+            rows.c.created_at,
+            rows.c.id,
+        ]
+
+    cut = select(table).where(where).order_by(*order(table))
+    cut = cut.limit(request.size).offset(request.offset)
+    if joined is not None:
+        rows = cut.subquery("page")
+        cut = joined(rows).order_by(*order(rows))
+    items = tuple(convert(row) for row in connection.execute(cut))
+    return Page(items, request.number, request.size, total)
+
+
+def employee_filter(query: EmployeeQuery) -> Filter:
+    c = tables.employees.c
+    conditions: list[ColumnElement[bool]] = []
+    if query.name:
+        conditions.append(
+            or_(
+                contains(c.firstname_folded, query.name),
+                contains(c.lastname_folded, query.name),
+                contains(c.full_name_folded, query.name),
+            )
+        )
+    if query.department_id is not None:
+        conditions.append(c.department_id == query.department_id)
+    if query.project_id is not None:
+        conditions.append(c.project_id == query.project_id)
+    return Filter(conditions, [c.lastname_folded, c.firstname_folded], query.sort_by_name)
+
+
+def workday_filter(query: WorkdayQuery) -> Filter:
+    c = tables.workdays.c
+    conditions: list[ColumnElement[bool]] = []
+    if query.day is not None:
+        conditions.append(c.day == query.day)
+    if query.employee_id is not None:
+        conditions.append(c.employee_id == query.employee_id)
+    if query.from_day is not None:
+        conditions.append(c.day >= query.from_day)
+    if query.to_day is not None:
+        conditions.append(c.day <= query.to_day)
+    return Filter(conditions, [c.day], query.sort_by_date)
+
+
+def invoice_filter(query: InvoiceQuery) -> Filter:
+    c = tables.invoices.c
+    conditions: list[ColumnElement[bool]] = []
+    if query.employee_id is not None:
+        conditions.append(c.employee_id == query.employee_id)
+    if query.month is not None:
+        conditions.append(c.month == query.month)
+    if query.year is not None:
+        conditions.append(c.year == query.year)
+    return Filter(conditions, [c.year, c.month], query.sort_by_date)
+
+
+# The statements every repository sends most, built once per table with their values bound, so
+# SQLAlchemy neither builds them nor computes their cache key again for each row.
+_ID = "by_id"
+
+
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
+
+
+@functools.cache
+def _update_by_id(table: Table) -> Update:
+    return update(table).where(table.c.id == bindparam(_ID))
+
+
+@functools.cache
+def _select_by_id(table: Table) -> Select[Any]:
+    return select(table).where(table.c.id == bindparam(_ID))
+
+
 class _Repository(Generic[E]):
     table: Table
 
@@ -79,9 +193,9 @@ class _Repository(Generic[E]):
     def _from_row(self, row: rows.Row) -> E:
         raise TypeError(f"{type(self).__name__} must define _from_row")
 
-    def _write(self, statement: Executable, row: dict[str, Any]) -> int:
+    def _write(self, statement: Executable, row: dict[str, Any], parameters: dict[str, Any]) -> int:
         try:
-            return self._connection.execute(statement).rowcount
+            return self._connection.execute(statement, parameters).rowcount
         except IntegrityError as error:
             conflict = conflict_for(error, row)
             if conflict is None:
@@ -90,18 +204,17 @@ class _Repository(Generic[E]):
 
     def add(self, entity: E, /) -> None:
         row = self._to_row(entity)
-        self._write(insert(self.table).values(row), row)
+        self._write(_insert_into(self.table), row, row)
 
     def update(self, entity: E, /) -> None:
         row = self._to_row(entity)
-        statement = update(self.table).where(self.table.c.id == entity.id).values(row)
-        if self._write(statement, row) != 1:
+        parameters = {name: value for name, value in row.items() if name != "id"}
+        parameters[_ID] = entity.id
+        if self._write(_update_by_id(self.table), row, parameters) != 1:
             raise KeyError(entity.id)
 
     def get(self, entity_id: UUID, /) -> E | None:
-        row = self._connection.execute(
-            select(self.table).where(self.table.c.id == entity_id)
-        ).first()
+        row = self._connection.execute(_select_by_id(self.table), {_ID: entity_id}).first()
         return None if row is None else self._from_row(row._mapping)
 
     def get_many(self, entity_ids: Collection[UUID], /) -> Mapping[UUID, E]:
@@ -113,32 +226,10 @@ class _Repository(Generic[E]):
     def _active(self) -> ColumnElement[bool]:
         return self.table.c.deleted_at.is_(None)
 
-    def _page(
-        self,
-        request: PageRequest,
-        conditions: Sequence[ColumnElement[bool]],
-        sort: Sequence[Any],
-        direction: SortDirection | None,
-    ) -> Page[E]:
-        """Active rows matching `conditions`, by `sort` in `direction` (when given), then always by
-        creation time and id, so pages neither repeat nor skip a row."""
-        where = and_(self._active(), *conditions)
-        total = self._connection.execute(
-            select(func.count()).select_from(self.table).where(where)
-        ).scalar_one()
-        order: list[Any] = []
-        if direction is not None:
-            order = [c.desc() if direction is SortDirection.DESC else c.asc() for c in sort]
-        order += [self.table.c.created_at, self.table.c.id]
-        statement: Select[Any] = (
-            select(self.table)
-            .where(where)
-            .order_by(*order)
-            .limit(request.size)
-            .offset(request.offset)
+    def _page(self, request: PageRequest, shown: Filter) -> Page[E]:
+        return read_page(
+            self._connection, self.table, request, shown, lambda row: self._from_row(row._mapping)
         )
-        items = tuple(self._from_row(r._mapping) for r in self._connection.execute(statement))
-        return Page(items, request.number, request.size, total)
 
     def _first_active(self, *conditions: ColumnElement[bool]) -> E | None:
         statement = select(self.table).where(self._active(), *conditions).limit(1)
@@ -161,7 +252,7 @@ class SqlAlchemyOrganisationUnitRepository(_Repository[UnitT]):
     def list(self, query: NameQuery, /) -> Page[UnitT]:
         name = self.table.c.name_folded
         conditions = [contains(name, query.name)] if query.name else []
-        return self._page(query.page, conditions, [name], query.sort_by_name)
+        return self._page(query.page, Filter(conditions, [name], query.sort_by_name))
 
 
 class SqlAlchemyEmployeeRepository(_Repository[Employee]):
@@ -174,22 +265,7 @@ class SqlAlchemyEmployeeRepository(_Repository[Employee]):
         return rows.employee_from_row(row)
 
     def list(self, query: EmployeeQuery, /) -> Page[Employee]:
-        c = self.table.c
-        conditions: list[ColumnElement[bool]] = []
-        if query.name:
-            conditions.append(
-                or_(
-                    contains(c.firstname_folded, query.name),
-                    contains(c.lastname_folded, query.name),
-                    contains(c.full_name_folded, query.name),
-                )
-            )
-        if query.department_id is not None:
-            conditions.append(c.department_id == query.department_id)
-        if query.project_id is not None:
-            conditions.append(c.project_id == query.project_id)
-        sort = [c.lastname_folded, c.firstname_folded]
-        return self._page(query.page, conditions, sort, query.sort_by_name)
+        return self._page(query.page, employee_filter(query))
 
     def active_with_email(self, email_key: str, /) -> Employee | None:
         return self._first_active(self.table.c.email_key == email_key)
@@ -216,30 +292,25 @@ class SqlAlchemyWorkdayRepository(_Repository[Workday]):
         return rows.workday_from_row(row)
 
     def list(self, query: WorkdayQuery, /) -> Page[Workday]:
-        c = self.table.c
-        conditions: list[ColumnElement[bool]] = []
-        if query.day is not None:
-            conditions.append(c.day == query.day)
-        if query.employee_id is not None:
-            conditions.append(c.employee_id == query.employee_id)
-        if query.from_day is not None:
-            conditions.append(c.day >= query.from_day)
-        if query.to_day is not None:
-            conditions.append(c.day <= query.to_day)
-        return self._page(query.page, conditions, [c.day], query.sort_by_date)
+        return self._page(query.page, workday_filter(query))
 
     def active_in_month(self, employee_id: UUID, period: YearMonth, /) -> Sequence[Workday]:
-        c = self.table.c
-        statement = (
-            select(self.table)
-            .where(
-                self._active(),
-                c.employee_id == employee_id,
-                c.day.between(period.first_day, period.last_day),
-            )
-            .order_by(c.day, c.id)
+        found = self._connection.execute(
+            _WORKDAYS_IN_MONTH,
+            {"employee_id": employee_id, "first": period.first_day, "last": period.last_day},
         )
-        return [self._from_row(r._mapping) for r in self._connection.execute(statement)]
+        return [self._from_row(r._mapping) for r in found]
+
+
+_WORKDAYS_IN_MONTH = (
+    select(tables.workdays)
+    .where(
+        tables.workdays.c.deleted_at.is_(None),
+        tables.workdays.c.employee_id == bindparam("employee_id"),
+        tables.workdays.c.day.between(bindparam("first"), bindparam("last")),
+    )
+    .order_by(tables.workdays.c.day, tables.workdays.c.id)
+)
 
 
 class SqlAlchemyInvoiceRepository(_Repository[Invoice]):
@@ -252,21 +323,12 @@ class SqlAlchemyInvoiceRepository(_Repository[Invoice]):
         return rows.invoice_from_row(row)
 
     def list(self, query: InvoiceQuery, /) -> Page[Invoice]:
-        c = self.table.c
-        conditions: list[ColumnElement[bool]] = []
-        if query.employee_id is not None:
-            conditions.append(c.employee_id == query.employee_id)
-        if query.month is not None:
-            conditions.append(c.month == query.month)
-        if query.year is not None:
-            conditions.append(c.year == query.year)
-        return self._page(query.page, conditions, [c.year, c.month], query.sort_by_date)
+        return self._page(query.page, invoice_filter(query))
 
     def active_for(self, employee_id: UUID, period: YearMonth, /) -> Invoice | None:
-        c = self.table.c
-        return self._first_active(
-            c.employee_id == employee_id, c.year == period.year, c.month == period.month
-        )
+        parameters = {"employee_id": employee_id, "year": period.year, "month": period.month}
+        row = self._connection.execute(_ACTIVE_INVOICE_FOR, parameters).first()
+        return None if row is None else self._from_row(row._mapping)
 
     def owing_mail(
         self, asked_before: datetime, claimed_before: datetime, limit: int, /
@@ -292,6 +354,18 @@ class SqlAlchemyInvoiceRepository(_Repository[Invoice]):
         c = self.table.c
         statement = select(self.table).where(c.batch_id == batch_id).order_by(c.created_at, c.id)
         return [self._from_row(r._mapping) for r in self._connection.execute(statement)]
+
+
+_ACTIVE_INVOICE_FOR = (
+    select(tables.invoices)
+    .where(
+        tables.invoices.c.deleted_at.is_(None),
+        tables.invoices.c.employee_id == bindparam("employee_id"),
+        tables.invoices.c.year == bindparam("year"),
+        tables.invoices.c.month == bindparam("month"),
+    )
+    .limit(1)
+)
 
 
 class SqlAlchemyBatchRepository(_Repository[MonthBatch]):
@@ -325,15 +399,7 @@ class SqlAlchemyEmployeeMonths:
         self._invoices = invoices
 
     def lock(self, *months: tuple[UUID, YearMonth]) -> tuple[EmployeeMonth, ...]:
-        # The employees' rows stand for their months. Locked in id order in one statement, so two
-        # transactions locking the same employees cannot deadlock. SQLite has no FOR UPDATE: its
-        # write transactions (BEGIN IMMEDIATE) already hold the database's one write lock.
-        employee_ids = sorted({employee_id for employee_id, _ in months})
-        if employee_ids:
-            c = tables.employees.c
-            self._connection.execute(
-                select(c.id).where(c.id.in_(employee_ids)).order_by(c.id).with_for_update()
-            )
+        self.hold(*months)
         return tuple(
             EmployeeMonth(
                 employee_id=employee_id,
@@ -343,6 +409,24 @@ class SqlAlchemyEmployeeMonths:
             )
             for employee_id, period in months
         )
+
+    def hold(self, *months: tuple[UUID, YearMonth]) -> bool:
+        # The employees' rows stand for their months. Locked in id order in one statement, so two
+        # transactions locking the same employees cannot deadlock. SQLite has no FOR UPDATE, and
+        # needs none: a write transaction, begun here if no statement has begun it yet, holds the
+        # database's one write lock from its BEGIN IMMEDIATE on.
+        employee_ids = sorted({employee_id for employee_id, _ in months})
+        if not employee_ids:
+            return False
+        if self._connection.dialect.name == "sqlite":
+            if not self._connection.in_transaction():
+                self._connection.begin()
+            return False
+        c = tables.employees.c
+        self._connection.execute(
+            select(c.id).where(c.id.in_(employee_ids)).order_by(c.id).with_for_update()
+        )
+        return True
 
 
 class SqlAlchemyUserRepository(_Repository[User]):
@@ -372,39 +456,46 @@ class SqlAlchemyInvoiceNumberCounter:
         self._connection = connection
 
     def next(self, year: int, /) -> int:
-        table = tables.invoice_counters
-        upsert: Callable[..., Any] = (
-            postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert
+        statement = _next_number(self._connection.dialect.name)
+        return int(self._connection.execute(statement, {"year": year}).scalar_one())
+
+
+@functools.cache
+def _next_number(dialect: str) -> Executable:
+    table = tables.invoice_counters
+    upsert: Callable[..., Any] = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement: Executable = (
+        upsert(table)
+        .values(year=bindparam("year"), last_sequence=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1}
         )
-        statement = (
-            upsert(table)
-            .values(year=year, last_sequence=1)
-            .on_conflict_do_update(
-                index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1}
-            )
-            .returning(table.c.last_sequence)
-        )
-        return int(self._connection.execute(statement).scalar_one())
+        .returning(table.c.last_sequence)
+    )
+    return statement
+
+
+_FORGET_OWED = delete(tables.outbox).where(tables.outbox.c.invoice_id == bindparam("invoice_id"))
+_OWE = insert(tables.outbox)
+_SETTLE = delete(tables.outbox).where(
+    tables.outbox.c.invoice_id == bindparam("invoice_id"),
+    tables.outbox.c.revision == bindparam("revision"),
+)
 
 
 class SqlAlchemyOutbox:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def put(self, job: RenderJob, /) -> None:
-        table = tables.outbox
-        self._connection.execute(delete(table).where(table.c.invoice_id == job.invoice_id))
+    def put(self, job: RenderJob, /, published_at: datetime | None = None) -> None:
+        self._connection.execute(_FORGET_OWED, {"invoice_id": job.invoice_id})
         self._connection.execute(
-            insert(table).values(
-                invoice_id=job.invoice_id, revision=job.revision, published_at=None
-            )
+            _OWE,
+            {"invoice_id": job.invoice_id, "revision": job.revision, "published_at": published_at},
         )
 
     def settle(self, invoice_id: UUID, revision: int, /) -> None:
-        c = tables.outbox.c
-        self._connection.execute(
-            delete(tables.outbox).where(c.invoice_id == invoice_id, c.revision == revision)
-        )
+        self._connection.execute(_SETTLE, {"invoice_id": invoice_id, "revision": revision})
 
     def due(self, published_before: datetime, limit: int, /) -> Sequence[RenderJob]:
         c = tables.outbox.c
@@ -416,7 +507,7 @@ class SqlAlchemyOutbox:
         )
         return [RenderJob(r.invoice_id, r.revision) for r in self._connection.execute(statement)]
 
-    def mark_published(self, invoice_id: UUID, revision: int, at: datetime, /) -> None:
+    def mark_published(self, invoice_id: UUID, revision: int, at: datetime | None, /) -> None:
         c = tables.outbox.c
         self._connection.execute(
             update(tables.outbox)

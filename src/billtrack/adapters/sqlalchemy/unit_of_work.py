@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from billtrack.adapters.sqlalchemy import tables
-from billtrack.adapters.sqlalchemy.engine import READ_ONLY
+from billtrack.adapters.sqlalchemy.engine import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, writer_lock
 from billtrack.adapters.sqlalchemy.repositories import (
     SqlAlchemyBatchRepository,
     SqlAlchemyEmployeeMonths,
@@ -21,6 +21,7 @@ from billtrack.adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
     SqlAlchemyWorkdayRepository,
 )
+from billtrack.adapters.sqlalchemy.views import SqlAlchemyViews
 from billtrack.domain.model.organisation import Department, Project
 from billtrack.ports.errors import DependencyUnavailable
 
@@ -43,6 +44,7 @@ class SqlAlchemyUnitOfWork:
     invoice_numbers: SqlAlchemyInvoiceNumberCounter
     outbox: SqlAlchemyOutbox
     batches: SqlAlchemyBatchRepository
+    views: SqlAlchemyViews
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         """A `read_only` unit of work never writes; on SQLite it reads beside a writer instead
@@ -50,17 +52,30 @@ class SqlAlchemyUnitOfWork:
         self._engine = engine
         self._read_only = read_only
         self._connection: Connection | None = None
+        self._writer_lock = None if read_only else writer_lock(engine)
+        self._holds_writer_lock = False
 
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already in a transaction")
+        if self._writer_lock is not None:
+            # Writers of this process take turns here rather than in SQLite's sleeps. Waiting
+            # longer than SQLite would (a unit of work that never ends, one inside another)
+            # goes on without the turn, to SQLite's own lock, as before there was one.
+            self._holds_writer_lock = self._writer_lock.acquire(
+                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+            )
         try:
             connection = self._connection = self._engine.connect()
             if self._read_only:
                 connection = connection.execution_options(**{READ_ONLY: True})
                 self._connection = connection
         except DBAPIError as error:
+            self._release_writer_lock()
             raise DependencyUnavailable("database", type(error.orig).__name__) from error
+        except BaseException:
+            self._release_writer_lock()
+            raise
         self.departments = SqlAlchemyOrganisationUnitRepository(
             connection, tables.departments, Department
         )
@@ -73,6 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.invoice_numbers = SqlAlchemyInvoiceNumberCounter(connection)
         self.outbox = SqlAlchemyOutbox(connection)
         self.batches = SqlAlchemyBatchRepository(connection)
+        self.views = SqlAlchemyViews(connection)
         return self
 
     def __exit__(
@@ -82,15 +98,23 @@ class SqlAlchemyUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.rollback()
-                connection.close()
-            except DBAPIError:
-                # The connection is gone with the database; what went wrong first is `exc`.
-                connection.invalidate()
+        try:
+            if connection is not None:
+                try:
+                    connection.rollback()
+                    connection.close()
+                except DBAPIError:
+                    # The connection is gone with the database; what went wrong first is `exc`.
+                    connection.invalidate()
+        finally:
+            self._release_writer_lock()
         if _is_outage(exc):
             raise DependencyUnavailable("database", type(exc).__name__) from exc
+
+    def _release_writer_lock(self) -> None:
+        if self._holds_writer_lock and self._writer_lock is not None:
+            self._holds_writer_lock = False
+            self._writer_lock.release()
 
     def _require_connection(self) -> Connection:
         if self._connection is None:

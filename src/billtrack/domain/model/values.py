@@ -116,7 +116,7 @@ class Email:
             raise InvalidValue("must be an e-mail address with one @ between a name and a domain")
         if "." not in domain:
             raise InvalidValue("must have a dot in its domain part")
-        if any(c.isspace() for c in value):
+        if len(value.split(maxsplit=1)) > 1:  # stripped already: a split means white space inside
             raise InvalidValue("must not contain white space")
         object.__setattr__(self, "value", value)
 
@@ -143,7 +143,9 @@ def fold_name(text: str) -> str:
 def check_text(value: str) -> str:
     """Refuse characters no database stores as text: NUL and other control characters, and
     lone surrogates (halves of a UTF-16 pair, which no UTF-8 text can hold)."""
-    if any(unicodedata.category(c) in {"Cc", "Cs"} for c in value):
+    # `isprintable` (in C) is true of nearly every name and address and excludes both
+    # categories; only what it finds unprintable is looked at character by character.
+    if not value.isprintable() and any(unicodedata.category(c) in {"Cc", "Cs"} for c in value):
         raise InvalidValue("must not contain control characters")
     return value
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Generic
 from uuid import UUID
 
 from billtrack.domain.model.batch import BatchProgress, MonthBatch
 from billtrack.domain.model.organisation import Department, Project
+from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.user import User
+from billtrack.domain.model.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.domain.usecases import (
     employees,
     invoices,
@@ -29,8 +32,7 @@ from billtrack.domain.usecases import (
 from billtrack.domain.usecases.employees import EmployeeDetails
 from billtrack.domain.usecases.invoices import InvoiceDetails, MonthRun
 from billtrack.domain.usecases.organisation import OrganisationUnits, UnitT
-from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
-from billtrack.domain.usecases.workdays import WorkdayDetails
+from billtrack.domain.usecases.workdays import TimesheetSaved, WorkdayDetails
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import MailJob, RenderJob
 from billtrack.ports.mail import InvoiceMailComposer, Mailer
@@ -96,6 +98,8 @@ class Application:
     issuer: Issuer = field(default_factory=Issuer)
     render_parallelism: int = 1
     """How many renders may run at once (the renderer's page pool)."""
+    handoff: pipeline.Handoff = field(default_factory=pipeline.Handoff, compare=False, repr=False)
+    """What a step of the pipeline leaves for the next one in this process (see `Handoff`)."""
     download_link_lifetime: timedelta = invoices.DOWNLOAD_LINK_LIFETIME
     signed_downloads: SignedDownloads | None = None
     """Set when billtrack serves the storage's download links itself (the local folder)."""
@@ -152,6 +156,14 @@ class Application:
     def delete_workday(self, workday_id: UUID) -> None:
         workdays.delete_workday(workday_id, uow=self.new_uow(), clock=self.clock)
 
+    def save_timesheet(
+        self, employee_id: UUID, period: YearMonth, hours_by_day: Mapping[date, Decimal | None]
+    ) -> TimesheetSaved:
+        """A month of typed hours, all saved or none (see `workdays.save_timesheet`)."""
+        return workdays.save_timesheet(
+            employee_id, period, hours_by_day, uow=self.new_uow(), clock=self.clock
+        )
+
     # -- invoices ------------------------------------------------------------------------------
 
     def create_invoice(self, details: InvoiceDetails) -> InvoiceView:
@@ -186,7 +198,13 @@ class Application:
 
     def run_month(self, *, year: int, month: int) -> MonthRun:
         return invoices.invoice_month(
-            year=year, month=month, uow=self.new_uow(), clock=self.clock, queue=self.render_queue
+            year=year,
+            month=month,
+            uow=self.new_uow(),
+            clock=self.clock,
+            queue=self.render_queue,
+            issuer=self.issuer,
+            handoff=self.handoff,
         )
 
     def start_month_run(self, *, year: int, month: int) -> MonthBatch:
@@ -197,7 +215,12 @@ class Application:
 
     def continue_month_run(self, batch_id: UUID) -> MonthRun:
         return invoices.continue_month_run(
-            batch_id, uow=self.new_uow(), clock=self.clock, queue=self.render_queue
+            batch_id,
+            uow=self.new_uow(),
+            clock=self.clock,
+            queue=self.render_queue,
+            issuer=self.issuer,
+            handoff=self.handoff,
         )
 
     def month_run_progress(self, batch_id: UUID) -> BatchProgress:
@@ -251,11 +274,13 @@ class Application:
         return pipeline.render_invoice(
             job,
             uow=self.new_uow(),
+            reader=self.reader(),
             renderer=self.renderer,
             storage=self.storage,
             clock=self.clock,
             mail_queue=self.mail_queue,
             issuer=self.issuer,
+            handoff=self.handoff,
         )
 
     def mail(self, job: MailJob) -> bool:
@@ -268,6 +293,7 @@ class Application:
             composer=self.mail_composer,
             clock=self.clock,
             issuer=self.issuer,
+            handoff=self.handoff,
         )
         return outcome is mailing.MailOutcome.SENT
 

@@ -11,8 +11,9 @@ from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.employee import salary as monthly_salary
 from billtrack.domain.model.errors import DuplicateEmail
 from billtrack.domain.model.values import Email, FieldErrors, Name, parse_field
-from billtrack.domain.usecases.lookups import referenced, require_active
-from billtrack.domain.usecases.views import EmployeeView, employee_view, employee_views
+from billtrack.domain.model.views import EmployeeView
+from billtrack.domain.usecases.lookups import referenced, require_active, require_view
+from billtrack.domain.usecases.views import employee_view
 from billtrack.ports.clock import Clock
 from billtrack.ports.queries import EmployeeQuery, Page
 from billtrack.ports.unit_of_work import UnitOfWork
@@ -71,17 +72,12 @@ def create_employee(details: EmployeeDetails, *, uow: UnitOfWork, clock: Clock) 
 
 def get_employee(employee_id: UUID, *, uow: UnitOfWork) -> EmployeeView:
     with uow:
-        employee = require_active(uow.employees.get(employee_id), "employee", employee_id)
-        return employee_view(uow, employee)
+        return require_view(uow.views.employee(employee_id), "employee", employee_id)
 
 
 def list_employees(query: EmployeeQuery, *, uow: UnitOfWork) -> Page[EmployeeView]:
     with uow:
-        page = uow.employees.list(query)
-        views = employee_views(uow, page.items)
-        return Page(
-            tuple(views[e.id] for e in page.items), page.number, page.size, page.total_count
-        )
+        return uow.views.employees(query)
 
 
 def change_employee(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -12,15 +13,19 @@ from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.errors import DuplicateInvoice, NotReady, ValidationFailed
 from billtrack.domain.model.invoice import Invoice, invoice_period
 from billtrack.domain.model.numbering import InvoiceNumber
+from billtrack.domain.model.organisation import Department, Project
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors
-from billtrack.domain.usecases.lookups import locked, referenced, require_active
-from billtrack.domain.usecases.pipeline import dispatch_render
-from billtrack.domain.usecases.views import InvoiceView, employee_view, employee_views_by_id
+from billtrack.domain.model.views import EmployeeView, InvoiceView
+from billtrack.domain.model.workday import Workday
+from billtrack.domain.usecases.lookups import locked, referenced, require_active, require_view
+from billtrack.domain.usecases.pipeline import Handoff, dispatch_render, document_of
+from billtrack.domain.usecases.views import employee_view
 from billtrack.ports.clock import Clock
 from billtrack.ports.jobs import RenderJob
 from billtrack.ports.queries import InvoiceQuery, Page
 from billtrack.ports.queues import RenderQueue
+from billtrack.ports.rendering import Issuer
 from billtrack.ports.storage import ObjectStorage
 from billtrack.ports.unit_of_work import UnitOfWork
 
@@ -54,9 +59,17 @@ def create_invoice(
     """Issue the invoice of an employee's month: totals snapshot, next number, render owed."""
     issued = _issue(details, uow=uow, clock=clock)
     assert issued is not None, "only a run that asks for hours gets no invoice"
-    view, job = issued
-    dispatch_render(job, uow=uow, queue=queue, clock=clock)
-    return view
+    dispatch_render(issued.job, uow=uow, queue=queue, clock=clock)
+    return issued.view
+
+
+@dataclass(frozen=True, slots=True)
+class _Issued:
+    view: InvoiceView
+    job: RenderJob
+    """The render it owes."""
+    workdays: Sequence[Workday]
+    """The month's workdays its totals were computed from."""
 
 
 def _issue(
@@ -66,9 +79,12 @@ def _issue(
     clock: Clock,
     batch_id: UUID | None = None,
     with_hours_only: bool = False,
-) -> tuple[InvoiceView, RenderJob] | None:
+    employee_view_of: Callable[[UnitOfWork, Employee], EmployeeView] = employee_view,
+    published: bool = False,
+) -> _Issued | None:
     """The invoice and its owed render, committed; None when `with_hours_only` and the month
-    has no hours."""
+    has no hours. With `published`, the render is recorded as published now, for a caller that
+    publishes it right after (`dispatch_render(..., recorded=True)`)."""
     with uow:
         period, employee = _check(uow, clock, details)
         (month,) = uow.months.lock((employee.id, period))
@@ -88,10 +104,33 @@ def _issue(
         )
         uow.invoices.add(invoice)
         job = RenderJob(invoice.id, invoice.revision)
-        uow.outbox.put(job)
-        view = InvoiceView(invoice, employee_view(uow, employee))
+        if published:
+            uow.outbox.put(job, published_at=invoice.created_at)
+        else:
+            uow.outbox.put(job)
+        view = InvoiceView(invoice, employee_view_of(uow, employee))
         uow.commit()
-    return view, job
+    return _Issued(view, job, month.workdays)
+
+
+class _RunViews:
+    """The views of a month run's employees, each department and project looked up once in the
+    run rather than once per invoice (the views only show the run's answer)."""
+
+    def __init__(self) -> None:
+        self._departments: dict[UUID, Department] = {}
+        self._projects: dict[UUID, Project] = {}
+
+    def __call__(self, uow: UnitOfWork, employee: Employee) -> EmployeeView:
+        if employee.department_id not in self._departments:
+            self._departments.update(uow.departments.get_many({employee.department_id}))
+        if employee.project_id not in self._projects:
+            self._projects.update(uow.projects.get_many({employee.project_id}))
+        return EmployeeView(
+            employee,
+            self._departments[employee.department_id],
+            self._projects[employee.project_id],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,25 +159,36 @@ def continue_month_run(
     clock: Clock,
     queue: RenderQueue,
     with_hours_only: bool = True,
+    issuer: Issuer | None = None,
+    handoff: Handoff | None = None,
 ) -> MonthRun:
     """Invoice every active employee who has no invoice for the run's month yet (with
     `with_hours_only`, only those who logged hours in it; the others count as skipped).
 
     Each invoice is its own transaction, so a run stopped halfway (a crash) is finished by
-    continuing it, without a duplicate: whoever has an invoice already is skipped.
+    continuing it, without a duplicate: whoever has an invoice already is skipped. That one
+    transaction also records its render as published, so publishing costs none; and with a
+    `handoff` (and the `issuer` the PDFs show) each invoice's document is left for its render.
     """
     with uow:
         batch = require_active(uow.batches.get(batch_id), "month-end run", batch_id)
         employee_ids = list(uow.employees.active_ids())
     created: list[InvoiceView] = []
     already_invoiced = 0
+    views = _RunViews()
     for employee_id in employee_ids:
         details = InvoiceDetails(
             year=batch.period.year, month=batch.period.month, employee_id=employee_id
         )
         try:
             issued = _issue(
-                details, uow=uow, clock=clock, batch_id=batch.id, with_hours_only=with_hours_only
+                details,
+                uow=uow,
+                clock=clock,
+                batch_id=batch.id,
+                with_hours_only=with_hours_only,
+                employee_view_of=views,
+                published=True,
             )
         except DuplicateInvoice:
             already_invoiced += 1
@@ -148,9 +198,12 @@ def continue_month_run(
             # they left (were deleted) after the run listed them, and get no invoice.
             continue
         if issued is not None:
-            view, job = issued
-            dispatch_render(job, uow=uow, queue=queue, clock=clock)
-            created.append(view)
+            invoice = issued.view.invoice
+            if handoff is not None and issuer is not None:
+                document = document_of(invoice, issued.view.employee, issued.workdays, issuer)
+                handoff.leave_issued(invoice, document)
+            dispatch_render(issued.job, uow=uow, queue=queue, clock=clock, recorded=True)
+            created.append(issued.view)
     with uow:
         issued_by_run = sum(i.is_active for i in uow.invoices.of_batch(batch.id))
         batch = batch.invoiced(
@@ -170,12 +223,27 @@ def continue_month_run(
 
 
 def invoice_month(
-    *, year: int, month: int, uow: UnitOfWork, clock: Clock, queue: RenderQueue
+    *,
+    year: int,
+    month: int,
+    uow: UnitOfWork,
+    clock: Clock,
+    queue: RenderQueue,
+    issuer: Issuer | None = None,
+    handoff: Handoff | None = None,
 ) -> MonthRun:
     """The month-end batch of the library and the demo: an invoice for every active employee
     who has none for the month yet, hours or not."""
     batch = start_month_run(year=year, month=month, uow=uow, clock=clock)
-    return continue_month_run(batch.id, uow=uow, clock=clock, queue=queue, with_hours_only=False)
+    return continue_month_run(
+        batch.id,
+        uow=uow,
+        clock=clock,
+        queue=queue,
+        with_hours_only=False,
+        issuer=issuer,
+        handoff=handoff,
+    )
 
 
 def month_run_progress(batch_id: UUID, *, uow: UnitOfWork) -> BatchProgress:
@@ -193,18 +261,12 @@ def unfinished_month_runs(*, uow: UnitOfWork, started_before: datetime) -> list[
 
 def get_invoice(invoice_id: UUID, *, uow: UnitOfWork) -> InvoiceView:
     with uow:
-        invoice = require_active(uow.invoices.get(invoice_id), "invoice", invoice_id)
-        return InvoiceView(
-            invoice, employee_views_by_id(uow, [invoice.employee_id])[invoice.employee_id]
-        )
+        return require_view(uow.views.invoice(invoice_id), "invoice", invoice_id)
 
 
 def list_invoices(query: InvoiceQuery, *, uow: UnitOfWork) -> Page[InvoiceView]:
     with uow:
-        page = uow.invoices.list(query)
-        employees = employee_views_by_id(uow, {i.employee_id for i in page.items})
-        items = tuple(InvoiceView(i, employees[i.employee_id]) for i in page.items)
-        return Page(items, page.number, page.size, page.total_count)
+        return uow.views.invoices(query)
 
 
 def change_invoice(

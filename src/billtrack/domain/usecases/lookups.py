@@ -15,6 +15,7 @@ from billtrack.domain.model.values import FieldErrors
 from billtrack.ports.unit_of_work import UnitOfWork
 
 E = TypeVar("E", bound=Entity)
+V = TypeVar("V")
 
 
 def require_active(entity: E | None, kind: str, entity_id: UUID) -> E:
@@ -22,6 +23,13 @@ def require_active(entity: E | None, kind: str, entity_id: UUID) -> E:
     if entity is None or not entity.is_active:
         raise NotFound(kind, entity_id)
     return entity
+
+
+def require_view(view: V | None, kind: str, entity_id: UUID) -> V:
+    """The view of the entity a path names (views are of active entities only): else a 404."""
+    if view is None:
+        raise NotFound(kind, entity_id)
+    return view
 
 
 def referenced(entity: E | None, errors: FieldErrors, field: str, kind: str) -> E | None:
@@ -54,10 +62,12 @@ def locked(
 def locked_invoice(uow: UnitOfWork, invoice_id: UUID) -> Invoice | None:
     """The invoice, read again once its month is locked (None when there is none). A change
     written back from it then cannot undo a concurrent edit or deletion, which takes the same
-    lock: the workers write invoices back whole."""
+    lock: the workers write invoices back whole. Only the lock is taken, the month is not
+    loaded; and where the transaction already keeps other writers out, the invoice is read once."""
     invoice = uow.invoices.get(invoice_id)
     while invoice is not None:
-        uow.months.lock((invoice.employee_id, invoice.period))
+        if not uow.months.hold((invoice.employee_id, invoice.period)):
+            return invoice
         current = uow.invoices.get(invoice_id)
         if current is None or (current.employee_id, current.period) == (
             invoice.employee_id,

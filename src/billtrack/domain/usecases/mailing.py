@@ -36,11 +36,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
-from billtrack.domain.model.errors import NotFound
 from billtrack.domain.model.invoice import Invoice
-from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.lookups import locked, locked_invoice, require_active
-from billtrack.domain.usecases.pipeline import invoice_document, mail_job
+from billtrack.domain.usecases.lookups import locked_invoice, require_active
+from billtrack.domain.usecases.pipeline import Handoff, invoice_document, mail_job
 from billtrack.ports.clock import Clock
 from billtrack.ports.errors import DependencyUnavailable, MailRejected
 from billtrack.ports.jobs import MailJob
@@ -84,16 +82,18 @@ def mail_invoice(
     composer: InvoiceMailComposer,
     clock: Clock,
     issuer: Issuer,
+    handoff: Handoff | None = None,
 ) -> MailOutcome:
-    """Mail send `job.send` of revision `job.revision` of the invoice's PDF to its employee."""
+    """Mail send `job.send` of revision `job.revision` of the invoice's PDF to its employee.
+
+    The document and the PDF are those the render of this process left in `handoff`, if it left
+    them (and the PDF is still stored: a mail carries what storage holds); else the document is
+    loaded in the claim's transaction and the PDF read from storage."""
     revision, send = job.revision, job.send
     with uow:
-        found = uow.invoices.get(job.invoice_id)
-        if found is None:
-            return MailOutcome.NOT_OWED
         # Claimed under the month's lock, read again once held: two workers never both claim.
-        invoice, _ = locked(uow, lambda: _current(uow, job.invoice_id), _month_of)
-        if not invoice.needs_mail(revision, send) or invoice.pdf_key is None:
+        invoice = locked_invoice(uow, job.invoice_id)
+        if invoice is None or not invoice.needs_mail(revision, send) or invoice.pdf_key is None:
             return MailOutcome.NOT_OWED
         now = clock.now()
         if invoice.mail_claimed_at is not None:
@@ -104,10 +104,21 @@ def mail_invoice(
             log.error("invoice %s: %s", invoice.number, UNKNOWN_OUTCOME)
             return MailOutcome.UNKNOWN
         uow.invoices.update(invoice.mail_claimed(revision, send, now))
-        document = invoice_document(invoice, uow=uow, issuer=issuer)
+        rendered = handoff.take_pdf(invoice.id, revision) if handoff is not None else None
+        if rendered is not None and rendered.pdf_key != invoice.pdf_key:
+            rendered = None
+        if rendered is None:
+            document = invoice_document(invoice, uow=uow, issuer=issuer)
+        else:
+            document = rendered.document
         uow.commit()
+    pdf_key = invoice.pdf_key
     try:
-        pdf = storage.get(invoice.pdf_key)
+        # What the render left is the stored object's content, if the object is still there.
+        if rendered is not None and storage.exists(pdf_key):
+            pdf = rendered.pdf
+        else:
+            pdf = storage.get(pdf_key)
         message = composer.compose(document, pdf, message_id=message_id(invoice.id, revision, send))
         mailer.send(message)
     except MailRejected as rejected:
@@ -171,17 +182,6 @@ def republish_owed_mails(
         _settle(job, uow, lambda current: current.mail_asked(revision, send, now))  # noqa: B023
         asked += 1
     return asked
-
-
-def _current(uow: UnitOfWork, invoice_id: UUID) -> Invoice:
-    invoice = uow.invoices.get(invoice_id)
-    if invoice is None:
-        raise NotFound("invoice", invoice_id)
-    return invoice
-
-
-def _month_of(invoice: Invoice) -> tuple[UUID, YearMonth]:
-    return invoice.employee_id, invoice.period
 
 
 def send_again(invoice_id: UUID, *, uow: UnitOfWork, queue: MailQueue, clock: Clock) -> Invoice:

@@ -1,35 +1,13 @@
-"""What the use cases answer: entities with the entities they embed, looked up in one go."""
+"""Views built from the repositories, for what a single joined read does not cover."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from uuid import UUID
 
 from billtrack.domain.model.employee import Employee
-from billtrack.domain.model.invoice import Invoice
-from billtrack.domain.model.organisation import Department, Project
-from billtrack.domain.model.workday import Workday
+from billtrack.domain.model.views import EmployeeView
 from billtrack.ports.unit_of_work import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class EmployeeView:
-    employee: Employee
-    department: Department
-    project: Project
-
-
-@dataclass(frozen=True, slots=True)
-class WorkdayView:
-    workday: Workday
-    employee: EmployeeView
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceView:
-    invoice: Invoice
-    employee: EmployeeView
 
 
 def employee_views(uow: UnitOfWork, employees: Iterable[Employee]) -> dict[UUID, EmployeeView]:

@@ -1,7 +1,9 @@
-"""Workdays: log, read, list, change and delete, never inside a closed month."""
+"""Workdays: log, read, list, change and delete, never inside a closed month; and a month of
+them saved as one timesheet."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,9 +12,10 @@ from uuid import UUID, uuid4
 from billtrack.domain.model.employee import Employee
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import FieldErrors, Hours, parse_field
+from billtrack.domain.model.views import WorkdayView
 from billtrack.domain.model.workday import Workday
-from billtrack.domain.usecases.lookups import locked, referenced, require_active
-from billtrack.domain.usecases.views import WorkdayView, employee_view, employee_views_by_id
+from billtrack.domain.usecases.lookups import locked, referenced, require_active, require_view
+from billtrack.domain.usecases.views import employee_view
 from billtrack.ports.clock import Clock
 from billtrack.ports.queries import Page, WorkdayQuery
 from billtrack.ports.unit_of_work import UnitOfWork
@@ -59,18 +62,12 @@ def log_workday(details: WorkdayDetails, *, uow: UnitOfWork, clock: Clock) -> Wo
 
 def get_workday(workday_id: UUID, *, uow: UnitOfWork) -> WorkdayView:
     with uow:
-        workday = require_active(uow.workdays.get(workday_id), "workday", workday_id)
-        employee = uow.employees.get(workday.employee_id)
-        assert employee is not None, "a workday's employee is never removed"
-        return WorkdayView(workday, employee_view(uow, employee))
+        return require_view(uow.views.workday(workday_id), "workday", workday_id)
 
 
 def list_workdays(query: WorkdayQuery, *, uow: UnitOfWork) -> Page[WorkdayView]:
     with uow:
-        page = uow.workdays.list(query)
-        employees = employee_views_by_id(uow, {w.employee_id for w in page.items})
-        items = tuple(WorkdayView(w, employees[w.employee_id]) for w in page.items)
-        return Page(items, page.number, page.size, page.total_count)
+        return uow.views.workdays(query)
 
 
 def change_workday(
@@ -112,6 +109,87 @@ def delete_workday(workday_id: UUID, *, uow: UnitOfWork, clock: Clock) -> None:
         month.ensure_open()
         uow.workdays.update(workday.deleted(clock.now()))
         uow.commit()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimesheetSaved:
+    """What saving a timesheet did, and the month's hours after it."""
+
+    logged: int
+    changed: int
+    removed: int
+    total_hours: Decimal
+
+
+def save_timesheet(
+    employee_id: UUID,
+    period: YearMonth,
+    hours_by_day: Mapping[date, Decimal | None],
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> TimesheetSaved:
+    """Save one employee's month as typed: a day's hours log its workday or change it, None
+    removes it, and the days not given are left as they are. All of it in one unit of work, so
+    either every day is saved or none is.
+
+    Refuses an unknown or deleted employee (`NotFound`), a closed month (`MonthClosed`), and
+    hours that break a rule (`ValidationFailed`, each day's messages under its ISO date, such
+    as `2024-10-17`, so the caller can show them next to that day)."""
+    with uow:
+        employee = require_active(uow.employees.get(employee_id), "employee", employee_id)
+        hours = _timesheet_hours(period, hours_by_day, clock.today())
+        (month,) = uow.months.lock((employee.id, period))
+        month.ensure_open()
+        saved = {w.day: w for w in month.workdays}
+        logged = changed = removed = 0
+        for day, typed in sorted(hours.items()):
+            workday = saved.get(day)
+            if typed is None:
+                if workday is not None:
+                    uow.workdays.update(workday.deleted(clock.now()))
+                    del saved[day]
+                    removed += 1
+            elif workday is None:
+                saved[day] = Workday.log(
+                    id=uuid4(),
+                    employee_id=employee.id,
+                    day=day,
+                    hours=typed,
+                    today=clock.today(),
+                    now=clock.now(),
+                )
+                uow.workdays.add(saved[day])
+                logged += 1
+            elif workday.hours != typed:
+                saved[day] = workday.changed(
+                    employee_id=employee.id, day=day, hours=typed, today=clock.today()
+                )
+                uow.workdays.update(saved[day])
+                changed += 1
+        total = sum((w.hours.value for w in saved.values()), Decimal("0.00"))
+        uow.commit()
+    return TimesheetSaved(logged=logged, changed=changed, removed=removed, total_hours=total)
+
+
+def _timesheet_hours(
+    period: YearMonth, hours_by_day: Mapping[date, Decimal | None], today: date
+) -> dict[date, Hours | None]:
+    """Every day's hours checked, before anything is written: all the mistakes at once."""
+    errors = FieldErrors()
+    checked: dict[date, Hours | None] = {}
+    for day, typed in hours_by_day.items():
+        field = day.isoformat()
+        if not period.contains(day):
+            errors.add(field, f"is not in {period}")
+        elif typed is None:
+            checked[day] = None
+        elif (hours := parse_field(errors, field, Hours, typed)) is not None:
+            if day > today:
+                errors.add(field, f"must not be after today ({today.isoformat()})")
+            checked[day] = hours
+    errors.raise_if_any()
+    return checked
 
 
 def _month_of(workday: Workday) -> tuple[UUID, YearMonth]:

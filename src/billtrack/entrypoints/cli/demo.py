@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.views import InvoiceView
 from billtrack.domain.usecases.application import Application
-from billtrack.domain.usecases.views import InvoiceView
 from billtrack.entrypoints.cli.demo_company import demo_employees, log_demo_month
 from billtrack.entrypoints.cli.table import render_table
 from billtrack.entrypoints.wire.answers import InvoiceOut

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from billtrack.domain.model.errors import AuthenticationFailed, ValidationFailed
 from billtrack.domain.model.user import User
 from billtrack.domain.usecases.application import Application
+from billtrack.domain.usecases.one_transaction import OneTransaction
 from billtrack.entrypoints.http.inputs import Body, BodyError
 from billtrack.entrypoints.http.messages import plain_messages
 from billtrack.entrypoints.http.query import Blank, PageNumber, PageSize, present
@@ -22,12 +23,43 @@ ModelT = TypeVar("ModelT", bound=Body)
 bearer = HTTPBearer(auto_error=False, description="A token from POST /api/login")
 
 
-def application(request: Request) -> Application:
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def standalone_application(request: Request) -> Application:
+    """The application itself: each operation in a transaction of its own."""
     running: Application = request.app.state.application
     return running
 
 
-AppDep = Annotated[Application, Depends(application)]
+async def application(request: Request) -> AsyncIterator[Application]:
+    """The application with all of this request's operations, the user's check included, in
+    one transaction; a read-only one for the methods that read. It begins with the first
+    operation (a request that fails before one opens no connection) and ends before the answer
+    is sent (`scope="function"`), so nothing of it is held while the client reads."""
+    transaction = OneTransaction(
+        standalone_application(request), read_only=request.method in READING_METHODS
+    )
+    try:
+        yield transaction.app
+    except BaseException as error:
+        await _end(transaction, error)
+        raise
+    await _end(transaction, None)
+
+
+async def _end(transaction: OneTransaction, error: BaseException | None) -> None:
+    if transaction.is_open:
+        # Ending it talks to the database, which must not stall the event loop.
+        await run_in_threadpool(transaction.end, error)
+    else:
+        transaction.end(error)
+
+
+AppDep = Annotated[Application, Depends(application, scope="function")]
+StandaloneAppDep = Annotated[Application, Depends(standalone_application)]
+"""For what must not share the request's transaction: logging in (the password's hash takes
+its time outside any write lock) and work that goes on after the answer."""
 
 
 async def current_user(
@@ -70,7 +102,8 @@ def body_schema(model: type[Body]) -> dict[str, Any]:
     }
 
 
-def paging(
+async def paging(
+    # async: it computes, and a plain function would cost each request a trip to a thread.
     page: Annotated[PageNumber | Blank | None, Query(description="Starts at 1.")] = None,
     page_size: Annotated[
         PageSize | Blank | None,

@@ -43,6 +43,7 @@ def templates(application: Application) -> jinja2.Environment:
         day=formats.day_label,
         long_date=formats.long_date,
         about=forms.about,
+        failure=formats.failure,
     )
     environment.globals.update(
         static=lambda name: f"{STATIC_PATH}/{name}?v={__version__}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -17,6 +18,8 @@ from billtrack.domain.model.presentation import (
 )
 
 SHORT_MONTHS = tuple(name[:3] for name in MONTH_NAMES)
+_ERROR_CLASS = re.compile(r"^[A-Z][a-z0-9_]*[A-Z][A-Za-z0-9_]*: ")
+"""A class name in CamelCase (two capitals at least, so a plain word such as `Invoice:` stays)."""
 
 
 def hours_text(value: Decimal) -> str:
@@ -71,6 +74,13 @@ def when(moment: datetime | None, zone: ZoneInfo) -> str:
         return ""
     local = moment.astimezone(zone)
     return f"{long_date(local.date())}, {local:%H:%M}"
+
+
+def failure(reason: str) -> str:
+    """Why a render or a mail failed, for people: the worker records it after the name of the
+    exception (`UnsupportedText: invoice ... cannot be printed`), which the logs need and an
+    accountant does not."""
+    return _ERROR_CLASS.sub("", reason, count=1) or reason
 
 
 PDF_LABELS = {

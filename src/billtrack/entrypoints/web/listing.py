@@ -11,8 +11,8 @@ from uuid import UUID
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.organisation import Department, Project
 from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.domain.usecases.application import Application
-from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.ports.queries import (
     MAX_PAGE_SIZE,
     EmployeeQuery,

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from billtrack.domain.model.errors import DomainError, ErrorKind, NotFound, ValidationFailed
 from billtrack.domain.model.user import User
 from billtrack.domain.usecases.application import Application
+from billtrack.entrypoints.http.dependencies import AppDep, StandaloneAppDep
 from billtrack.entrypoints.settings import Settings
 from billtrack.entrypoints.web.sessions import (
     COOKIE,
@@ -180,26 +181,27 @@ class Visit:
         return response
 
 
-def _visit(request: Request, *, user: User | None = None) -> Visit:
+def _visit(request: Request, app: Application) -> Visit:
     web = web_state(request)
     return Visit(
         request=request,
-        app=request.app.state.application,
+        app=app,
         web=web,
         session=read_session(request),
-        user=user,
         flash=web.signer.read_flash(request.cookies.get(FLASH_COOKIE)),
     )
 
 
-def anyone(request: Request) -> Visit:
-    """A visit by someone who may not be signed in (the login page)."""
-    return _visit(request)
+def anyone(request: Request, app: StandaloneAppDep) -> Visit:
+    """A visit by someone who may not be signed in (the login page: the password's hash takes
+    its time outside any transaction that writes)."""
+    return _visit(request, app)
 
 
-def signed_in(request: Request) -> Visit:
-    """A visit by a signed-in user whose session is still valid; else `LoginRequired`."""
-    visit = _visit(request)
+def signed_in(request: Request, app: AppDep) -> Visit:
+    """A visit by a signed-in user whose session is still valid; else `LoginRequired`. The
+    user's check and everything the page does share one transaction, as in the API."""
+    visit = _visit(request, app)
     session = visit.session
     if session is None or not session.is_signed_in:
         raise LoginRequired(ended=False)

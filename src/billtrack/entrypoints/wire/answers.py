@@ -17,7 +17,7 @@ from pydantic.alias_generators import to_camel
 
 from billtrack.domain.model.batch import BatchProgress
 from billtrack.domain.model.organisation import OrganisationUnit
-from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
+from billtrack.domain.model.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.entrypoints.wire.json_encoding import encode
 from billtrack.ports.queries import Page
 

@@ -5,6 +5,10 @@ A job that succeeds is acknowledged. One that fails is released: the queue deliv
 and at its last attempt gives it up (a dead-letter queue), when the worker records why (for a
 render, the invoice shows `failed` with the reason). Attempt counts are the queue's own, so they
 end with the job.
+
+Running (`run`), each queue has a consumer thread, so renders and mails go on side by side; each
+consumer keeps as many jobs in hand as the renderer prints at once, and one more, taking the
+next job the moment one is done rather than batch by batch (see `default_parallelism`).
 """
 
 from __future__ import annotations
@@ -45,13 +49,22 @@ class WorkerReport:
             self.mailed += 1
 
 
+def default_parallelism(app: Application) -> int:
+    """How many jobs of each queue a worker has in hand: one more than the renderer prints at
+    once. While a job stores its PDF (a write the disk must confirm), records it or hands a mail
+    over, the next one is printing already, so no page waits for the pipeline; the renderer's
+    pool keeps the prints themselves to its size. The builtin renderer prints one at a time
+    (it holds the interpreter), but two jobs in hand still let one print while the other waits
+    on the disk or the mail server."""
+    return app.render_parallelism + 1
+
+
 class Worker:
     def __init__(self, app: Application, *, parallelism: int | None = None) -> None:
-        """`parallelism` jobs of a batch are handled at once; by default as many as the
-        application's renderer prints at once."""
+        """`parallelism` jobs of each queue are handled at once (see `default_parallelism`)."""
         self.app = app
         self.report = WorkerReport()
-        self._parallelism = parallelism if parallelism is not None else app.render_parallelism
+        self._parallelism = parallelism if parallelism is not None else default_parallelism(app)
         self._report_lock = threading.Lock()
 
     @property
@@ -99,13 +112,19 @@ class Worker:
             )
             for queue in self.queues
         ]
+        started = self.app.clock.now()
         for consumer in consumers:
             consumer.start()
         older_than = first_sweep_after
+        first = True
         while True:
+            # The first sweep is for what an earlier process left owed: what was asked for since
+            # this worker started (a month-end run started beside it) is in its queues already.
+            since_start = self.app.clock.now() - started if first else timedelta(0)
+            first = False
             try:
-                self.app.republish_owed(older_than=older_than)
-                self.app.republish_owed_mails(older_than=older_than)
+                self.app.republish_owed(older_than=older_than + since_start)
+                self.app.republish_owed_mails(older_than=older_than + since_start)
                 self.app.continue_stopped_month_runs(older_than=owed_after)
             except Exception:
                 log.exception("sweeping the outbox failed; trying again later")
@@ -116,13 +135,58 @@ class Worker:
             consumer.join()
 
     def _consume(self, queue: AnyQueue, stop: threading.Event, wait_seconds: float) -> None:
-        while not stop.is_set():
-            try:
-                self.work_once(queue, wait_seconds)
-            except Exception:
-                # The queue itself failed (it is down, say): wait a little rather than spin.
-                log.exception("receiving from the %s failed; trying again", queue.name)
-                stop.wait(max(wait_seconds, 1.0))
+        if self._parallelism <= 1:
+            while not stop.is_set():
+                try:
+                    self.work_once(queue, wait_seconds)
+                except Exception:
+                    self._queue_failed(queue, stop, wait_seconds)
+            return
+        self._consume_in_parallel(queue, stop, wait_seconds)
+
+    def _consume_in_parallel(
+        self, queue: AnyQueue, stop: threading.Event, wait_seconds: float
+    ) -> None:
+        """Keep `parallelism` of the queue's jobs in hand: each slot that frees takes the next
+        job at once, so the renderer's pages never wait for the slowest job of a batch. Jobs
+        are received only for free slots (a queue with a visibility timeout does not see them
+        wait here). On `stop`, the jobs in hand are finished first."""
+        slots = threading.BoundedSemaphore(self._parallelism)
+        poll = max(wait_seconds, 0.05)
+        with ThreadPoolExecutor(
+            self._parallelism, thread_name_prefix=f"billtrack-{queue.name}"
+        ) as pool:
+            while not stop.is_set():
+                if not slots.acquire(timeout=poll):
+                    continue
+                free = 1
+                while free < BATCH_SIZE and slots.acquire(blocking=False):
+                    free += 1
+                try:
+                    deliveries = queue.receive(free, wait_seconds)
+                except Exception:
+                    deliveries = []
+                    self._queue_failed(queue, stop, wait_seconds)
+                for _ in range(free - len(deliveries)):
+                    slots.release()
+                for delivery in deliveries:
+                    pool.submit(self._handle_in_slot, queue, delivery, slots)
+
+    def _handle_in_slot(
+        self, queue: AnyQueue, delivery: Delivery[Any], slots: threading.BoundedSemaphore
+    ) -> None:
+        try:
+            self._handle(queue, delivery)
+        except Exception:
+            # Acknowledging or releasing failed (the queue is down): the queue delivers it again.
+            log.exception("settling %s with the %s failed", delivery.job, queue.name)
+        finally:
+            slots.release()
+
+    def _queue_failed(self, queue: AnyQueue, stop: threading.Event, wait_seconds: float) -> None:
+        # The queue itself failed (it is down, say): wait a little rather than spin.
+        log.exception("receiving from the %s failed; trying again", queue.name)
+        stop.wait(max(wait_seconds, 1.0))
 
     def _handle(self, queue: AnyQueue, delivery: Delivery[Any]) -> None:
         try:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from billtrack.domain.model.errors import AuthenticationFailed
-from billtrack.entrypoints.http.dependencies import AppDep, body_schema, json_body
+from billtrack.entrypoints.http.dependencies import StandaloneAppDep, body_schema, json_body
 from billtrack.entrypoints.http.inputs import LoginBody
 from billtrack.entrypoints.http.problems import Throttled
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
@@ -25,7 +25,7 @@ router = APIRouter(tags=["Authentication"], responses=problem_responses(400, 401
 )
 def login(
     request: Request,
-    app: AppDep,
+    app: StandaloneAppDep,
     body: Annotated[LoginBody, Depends(json_body(LoginBody))],
 ) -> ContractJSONResponse:
     throttle = request.app.state.login_throttle

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from billtrack.entrypoints.http.dependencies import AppDep
+from billtrack.entrypoints.http.dependencies import StandaloneAppDep
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.wire.answers import Health
 
@@ -23,7 +23,7 @@ def live() -> ContractJSONResponse:
     summary="The database, queue and storage answer (503 when one does not)",
     responses={503: {"model": Health}},
 )
-async def ready(app: AppDep) -> ContractJSONResponse:
+async def ready(app: StandaloneAppDep) -> ContractJSONResponse:
     readiness = await run_in_threadpool(app.readiness)
     checks = {name: "ok" if up else "unavailable" for name, up in readiness.items()}
     healthy = all(state == "ok" for state in checks.values())

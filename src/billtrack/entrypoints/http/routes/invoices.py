@@ -7,12 +7,19 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Depends, Query, Response
 
 from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.entrypoints.http.dependencies import AppDep, PageDep, body_schema, json_body
+from billtrack.entrypoints.http.dependencies import (
+    AppDep,
+    PageDep,
+    StandaloneAppDep,
+    body_schema,
+    json_body,
+)
 from billtrack.entrypoints.http.inputs import InvoiceBody, MonthRunBody
 from billtrack.entrypoints.http.problems import problem
 from billtrack.entrypoints.http.query import Blank, Id, Month, Year, present
 from billtrack.entrypoints.http.responses import ContractJSONResponse, answer
 from billtrack.entrypoints.http.routes.common import (
+    SORT_EXAMPLES,
     SORT_HELP,
     check_put_id,
     created,
@@ -35,10 +42,13 @@ RunBody = Annotated[MonthRunBody, Depends(json_body(MonthRunBody))]
     summary="Start the month-end run: invoice every active employee with hours in the month",
     openapi_extra=body_schema(MonthRunBody),
 )
-def start_month_run(app: AppDep, body: RunBody, work: BackgroundTasks) -> ContractJSONResponse:
+def start_month_run(
+    app: AppDep, standalone: StandaloneAppDep, body: RunBody, work: BackgroundTasks
+) -> ContractJSONResponse:
     batch = app.start_month_run(year=body.year, month=body.month)
-    # The run goes on after the answer; a crash mid-way is finished by the worker's sweep.
-    work.add_task(app.continue_month_run, batch.id)
+    # The run goes on after the answer, in transactions of its own; a crash mid-way is finished
+    # by the worker's sweep.
+    work.add_task(standalone.continue_month_run, batch.id)
     return answer(
         MonthRunOut.of(app.month_run_progress(batch.id)),
         status_code=202,
@@ -74,7 +84,12 @@ def list_invoices(
     filter_by_month: Annotated[Month | Blank | None, Query(alias="filterByMonth")] = None,
     filter_by_year: Annotated[Year | Blank | None, Query(alias="filterByYear")] = None,
     sort_by_date: Annotated[
-        str | None, Query(alias="sortByDate", description=f"By year, then month. {SORT_HELP}")
+        str | None,
+        Query(
+            alias="sortByDate",
+            description=f"By year, then month. {SORT_HELP}",
+            examples=SORT_EXAMPLES,
+        ),
     ] = None,
 ) -> ContractJSONResponse:
     query = InvoiceQuery(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 
 from billtrack.domain.model.invoice import InvoiceStatus, MailStatus
 from billtrack.domain.model.period import YearMonth
-from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
+from billtrack.domain.model.views import EmployeeView, InvoiceView, WorkdayView
 from billtrack.entrypoints.web.chart import last_months, monthly_totals_chart
 from billtrack.entrypoints.web.listing import all_employees, invoices_of_years, workdays_between
 from billtrack.entrypoints.web.pages import PageRoute, SignedIn

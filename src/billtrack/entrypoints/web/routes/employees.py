@@ -13,8 +13,8 @@ from billtrack.domain.model.employee import salary as monthly_salary
 from billtrack.domain.model.errors import DuplicateEmail, ValidationFailed
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import Email, InvalidValue, Name
+from billtrack.domain.model.views import EmployeeView
 from billtrack.domain.usecases.employees import EmployeeDetails
-from billtrack.domain.usecases.views import EmployeeView
 from billtrack.entrypoints.web.forms import FieldErrors, add, field_errors, parse_amount
 from billtrack.entrypoints.web.listing import all_departments, all_projects
 from billtrack.entrypoints.web.pages import (

@@ -18,8 +18,9 @@ from billtrack.domain.model.errors import (
 )
 from billtrack.domain.model.invoice import Invoice
 from billtrack.domain.model.period import YearMonth
+from billtrack.domain.model.views import InvoiceView
 from billtrack.domain.usecases.invoices import InvoiceDetails
-from billtrack.domain.usecases.views import InvoiceView
+from billtrack.entrypoints.http.dependencies import standalone_application
 from billtrack.entrypoints.web.formats import (
     mail_status,
     month_name,
@@ -120,7 +121,8 @@ def start_month_run(visit: SignedIn, form: PostedForm, work: BackgroundTasks) ->
     except ValidationFailed as invalid:
         errors = field_errors(invalid, {"year": "month"})
         return _list_page(visit, run_month=typed, run_errors=errors, status=400)
-    work.add_task(visit.app.continue_month_run, batch.id)
+    # The run goes on after the answer, in transactions of its own.
+    work.add_task(standalone_application(visit.request).continue_month_run, batch.id)
     return visit.redirect(f"/runs/{batch.id}")
 
 

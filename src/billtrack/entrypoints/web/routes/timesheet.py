@@ -11,11 +11,11 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from billtrack.domain.model.calculation import amount_for
-from billtrack.domain.model.errors import Conflict, DomainError, MonthClosed, ValidationFailed
+from billtrack.domain.model.errors import MonthClosed, ValidationFailed
 from billtrack.domain.model.period import YearMonth
 from billtrack.domain.model.values import Hours, InvalidValue
-from billtrack.domain.usecases.views import EmployeeView, InvoiceView, WorkdayView
-from billtrack.domain.usecases.workdays import WorkdayDetails
+from billtrack.domain.model.views import EmployeeView, InvoiceView, WorkdayView
+from billtrack.domain.usecases.workdays import TimesheetSaved
 from billtrack.entrypoints.web.formats import hours_input, month_name, parse_month
 from billtrack.entrypoints.web.forms import parse_amount
 from billtrack.entrypoints.web.listing import (
@@ -118,8 +118,9 @@ def _render(
 ) -> Response:
     today = visit.app.clock.today()
     this_month = YearMonth.of(today)
-    # What the fields hold: the saved hours, or what was typed when the form came back.
-    typed = [c.hours for c in cells.values() if c.hours is not None and c.hours > 0]
+    # What the fields hold: the saved hours, or what was typed when the form came back, less
+    # the mistakes (a total of 77.555 hours, or one with 25 in a day, could never be saved).
+    typed = [c.hours for c in cells.values() if c.hours is not None and not c.errors]
     total = sum(typed, Decimal("0.00"))
     estimate = amount_for(employee.employee.salary.amount, period, total)
     errors = {c.name: c.errors for c in cells.values() if c.errors}
@@ -187,15 +188,15 @@ def timesheet(visit: SignedIn, employee_id: UUID, month: str) -> Response:
 
 @router.post("/employees/{employee_id}/timesheet/{month}")
 def save_timesheet(visit: SignedIn, form: PostedForm, employee_id: UUID, month: str) -> Response:
-    """Every changed day of the form: typed hours log or change a workday, an emptied day deletes
-    it. The form is checked whole first: with one mistake, nothing is saved."""
+    """Every changed day of the form, saved together by `Application.save_timesheet`: typed
+    hours log or change a workday, an emptied day removes it. With one mistake, nothing is
+    saved, and each mistake is shown next to its day."""
     period = _period(month)
     app = visit.app
-    today = app.clock.today()
     employee = app.get_employee(employee_id)
     workdays = month_workdays(app, employee_id, period)
     invoice = month_invoice(app, employee_id, period)
-    cells = _cells(period, workdays, today)
+    cells = _cells(period, workdays, app.clock.today())
     if invoice is not None:
         return _render(
             visit,
@@ -204,109 +205,88 @@ def save_timesheet(visit: SignedIn, form: PostedForm, employee_id: UUID, month: 
             cells,
             workdays,
             invoice,
-            problem=f"Nothing was saved: {month_name(period)} is closed by invoice "
-            f"{invoice.invoice.number}.",
+            problem=_closed(period, invoice),
             status=409,
         )
+    changes = _changed_days(form, cells)
+    if not any(cell.errors for cell in cells.values()):
+        try:
+            saved = app.save_timesheet(employee_id, period, changes)
+        except ValidationFailed as refused:
+            for field, messages in refused.errors.items():
+                cells[date.fromisoformat(field)].errors.extend(messages)
+        except MonthClosed:
+            # Closed by an invoice while the form was being typed: nothing of it was saved.
+            invoice = month_invoice(app, employee_id, period)
+            return _render(
+                visit,
+                employee,
+                period,
+                cells,
+                workdays,
+                invoice,
+                problem=_closed(period, invoice),
+                status=409,
+            )
+        else:
+            return visit.redirect(
+                timesheet_url(employee_id, period),
+                flash=_saved_message(saved, employee, period),
+            )
+    return _render(
+        visit,
+        employee,
+        period,
+        cells,
+        workdays,
+        invoice,
+        problem="Nothing was saved: please correct the days marked below.",
+        status=400,
+    )
+
+
+def _changed_days(form: PostedForm, cells: dict[date, DayCell]) -> dict[date, Decimal | None]:
+    """The hours of every day whose field differs from what the page showed (None: emptied).
+    What cannot be read as hours is marked on its cell instead; the domain judges the rest."""
     changes: dict[date, Decimal | None] = {}
     for day, cell in cells.items():
         if cell.name not in form.names():
             continue  # not in the form: a day after today
         typed, was = form.text(cell.name), form.text(cell.was_name)
         cell.value = typed
-        if typed == "":
-            hours = None
-        else:
-            parsed = parse_amount(typed)
-            if parsed is None:
-                cell.errors.append("must be a number of hours, such as 7.5")
-                continue
+        hours = parse_amount(typed) if typed else None
+        if typed and hours is None:
+            cell.errors.append("must be a number of hours, such as 7.5")
+            continue
+        if hours is not None:
+            # Checked here too, so that these mistakes show beside those above at once.
             try:
-                hours = Hours(parsed).value
+                Hours(hours)
             except InvalidValue as invalid:
                 cell.errors.append(str(invalid))
                 continue
-        before = parse_amount(was) if was else None
-        if hours == before:
-            continue
-        if hours is not None and day > today:
-            cell.errors.append(f"is after today ({today.isoformat()})")
-            continue
-        changes[day] = hours
-    if any(cell.errors for cell in cells.values()):
-        return _render(
-            visit,
-            employee,
-            period,
-            cells,
-            workdays,
-            invoice,
-            problem="Nothing was saved: please correct the days marked below.",
-            status=400,
-        )
-    existing = {w.workday.day: w for w in workdays}
-    logged = changed = removed = 0
-    for day, hours in sorted(changes.items()):
-        current = existing.get(day)
-        try:
-            if hours is None:
-                if current is not None:
-                    app.delete_workday(current.workday.id)
-                    removed += 1
-            elif current is None:
-                app.log_workday(WorkdayDetails(day=day, hours=hours, employee_id=employee_id))
-                logged += 1
-            elif current.workday.hours.value != hours:
-                app.change_workday(
-                    current.workday.id,
-                    WorkdayDetails(day=day, hours=hours, employee_id=employee_id),
-                )
-                changed += 1
-        except MonthClosed:
-            return _stopped(
-                visit,
-                employee,
-                period,
-                f"{month_name(period)} was closed by an "
-                "invoice while you typed; the days before it were saved.",
-            )
-        except (ValidationFailed, Conflict) as refused:
-            cells[day].errors.extend(_day_messages(refused))
-    if any(cell.errors for cell in cells.values()):
-        return _stopped(visit, employee, period, "Some days could not be saved.", cells)
-    workdays = month_workdays(app, employee_id, period)
-    total = sum((w.workday.hours.value for w in workdays), Decimal("0.00"))
+        if hours != (parse_amount(was) if was else None):
+            changes[day] = hours
+    return changes
+
+
+def _closed(period: YearMonth, invoice: InvoiceView | None) -> str:
+    by = f" by invoice {invoice.invoice.number}" if invoice is not None else " by an invoice"
+    return f"Nothing was saved: {month_name(period)} is closed{by}."
+
+
+def _saved_message(saved: TimesheetSaved, employee: EmployeeView, period: YearMonth) -> str:
     parts = [
         f"{count} {what}"
-        for count, what in ((logged, "logged"), (changed, "changed"), (removed, "removed"))
+        for count, what in (
+            (saved.logged, "logged"),
+            (saved.changed, "changed"),
+            (saved.removed, "removed"),
+        )
         if count
     ]
     done = ("Saved: " + ", ".join(parts) + ". ") if parts else "Nothing had changed. "
-    return visit.redirect(
-        timesheet_url(employee_id, period),
-        flash=f"{done}{employee.employee.full_name} has {total} hours in {month_name(period)}.",
+    return (
+        f"{done}{employee.employee.full_name} has {saved.total_hours} hours in "
+        f"{month_name(period)}."
     )
-
-
-def _day_messages(refused: DomainError) -> list[str]:
-    if isinstance(refused, ValidationFailed):
-        return [m for messages in refused.errors.values() for m in messages]
-    return [refused.detail]
-
-
-def _stopped(
-    visit: Visit,
-    employee: EmployeeView,
-    period: YearMonth,
-    problem: str,
-    failed: dict[date, DayCell] | None = None,
-) -> Response:
-    """The month as it is now, with the days that failed as they were typed."""
-    app = visit.app
-    workdays = month_workdays(app, employee.employee.id, period)
-    cells = _cells(period, workdays, app.clock.today())
-    for day, cell in (failed or {}).items():
-        if cell.errors:
-            cells[day].value, cells[day].errors = cell.value, cell.errors
-    invoice = month_invoice(app, employee.employee.id, period)
-    return _render(visit, employee, period, cells, workdays, invoice, problem=problem, status=409)

@@ -51,7 +51,8 @@
           field("skipped").textContent = progress.skipped === null ? "…" : String(progress.skipped);
           var bar = field("bar");
           bar.max = Math.max(progress.considered ? progress.created : progress.employees, 1);
-          bar.value = progress.settled;
+          // A run with nothing to render is as complete as one that rendered it all.
+          bar.value = progress.done ? bar.max : progress.settled;
           bar.textContent = progress.settled + " of " + bar.max;
           var status = field("summary");
           if (status.textContent !== progress.summary) {
@@ -108,10 +109,17 @@
       var value = Number(cleaned);
       return cleaned === "" || !isFinite(value) ? 0 : value;
     };
+    // Only what could be saved counts (more than 0, at most 24, two places at most), as the
+    // total the page shows after saving does; a mistake is marked when the form comes back.
+    var savable = function (text) {
+      var value = parse(text);
+      var cents = value * 100;
+      return value > 0 && value <= 24 && Math.abs(cents - Math.round(cents)) < 1e-6 ? value : 0;
+    };
     var update = function () {
       var sum = 0;
       sheet.querySelectorAll("input.hours").forEach(function (input) {
-        sum += parse(input.value);
+        sum += savable(input.value);
         var was = sheet.querySelector('input[name="was-' + input.name.slice(2) + '"]');
         input.classList.toggle("changed", !!was && parse(was.value) !== parse(input.value));
       });
