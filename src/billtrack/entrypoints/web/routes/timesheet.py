@@ -197,17 +197,15 @@ def save_timesheet(visit: SignedIn, form: PostedForm, employee_id: UUID, month: 
     workdays = month_workdays(app, employee_id, period)
     invoice = month_invoice(app, employee_id, period)
     cells = _cells(period, workdays, app.clock.today())
-    if invoice is not None:
+
+    def refused_as_closed(invoice: InvoiceView | None) -> Response:
+        problem = _closed(period, invoice)
         return _render(
-            visit,
-            employee,
-            period,
-            cells,
-            workdays,
-            invoice,
-            problem=_closed(period, invoice),
-            status=409,
+            visit, employee, period, cells, workdays, invoice, problem=problem, status=409
         )
+
+    if invoice is not None:
+        return refused_as_closed(invoice)
     changes = _changed_days(form, cells)
     if not any(cell.errors for cell in cells.values()):
         try:
@@ -217,17 +215,7 @@ def save_timesheet(visit: SignedIn, form: PostedForm, employee_id: UUID, month: 
                 cells[date.fromisoformat(field)].errors.extend(messages)
         except MonthClosed:
             # Closed by an invoice while the form was being typed: nothing of it was saved.
-            invoice = month_invoice(app, employee_id, period)
-            return _render(
-                visit,
-                employee,
-                period,
-                cells,
-                workdays,
-                invoice,
-                problem=_closed(period, invoice),
-                status=409,
-            )
+            return refused_as_closed(month_invoice(app, employee_id, period))
         else:
             return visit.redirect(
                 timesheet_url(employee_id, period),
